@@ -1,0 +1,87 @@
+import {Command, Errors, Flags, Interfaces} from '@oclif/core'
+
+import {BerthContext} from '../lib/context.js'
+import {isBerthError} from '../lib/errors.js'
+import {Style, plainStyle, styleFor} from '../lib/output/style.js'
+
+export type BerthFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BerthCommand)['baseFlags'] & T['flags']>
+export type BerthArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * The base of every berth command: owns --json and --project, builds the
+ * dependency context lazily, prints data to stdout and notices to stderr, and
+ * turns errors into a message, a hint and an exit code (0 ok, 1 failed, 2 usage).
+ */
+export abstract class BerthCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    project: Flags.string({
+      char: 'p',
+      summary: 'Project the objects belong to (default: BERTH_PROJECT, then the "project" setting, then "default").',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected flags!: BerthFlags<T>
+  protected args!: BerthArgs<T>
+  private contextValue?: BerthContext
+  private stdoutStyle?: Style
+  private stderrStyle?: Style
+
+  /** Tests replace the context through this seam. */
+  static contextFactory: (options: {project?: string}) => BerthContext = (options) => new BerthContext(options)
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BerthCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BerthFlags<T>
+    this.args = args as BerthArgs<T>
+  }
+
+  protected get context(): BerthContext {
+    this.contextValue ??= (this.ctor as unknown as typeof BerthCommand).contextFactory({project: (this.flags as {project?: string}).project})
+    return this.contextValue
+  }
+
+  /** Styles for stdout, decided once: no colour with NO_COLOR, --json or a non-terminal. */
+  protected async out(): Promise<Style> {
+    this.stdoutStyle ??= this.jsonEnabled() ? plainStyle : await styleFor(process.stdout)
+    return this.stdoutStyle
+  }
+
+  protected async err(): Promise<Style> {
+    this.stderrStyle ??= await styleFor(process.stderr)
+    return this.stderrStyle
+  }
+
+  /** A notice or progress line for people: stderr, silent under --json. */
+  protected notice(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+  }
+
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err instanceof Errors.ExitError) throw err
+    const exitCode = isBerthError(err) ? err.exitCode : (err.oclif?.exit ?? (err instanceof Errors.CLIError ? 2 : 1))
+    const known = isBerthError(err) || err instanceof Errors.CLIError
+    const message = known ? err.message : `Internal error: ${err.message || String(err)}`
+    const hint = isBerthError(err) ? err.hint : undefined
+    if (this.jsonEnabled()) {
+      const code = isBerthError(err) ? err.code : known ? 'usage' : 'internal'
+      this.logJson({error: {code, message, ...(hint ? {hint} : {}), exitCode}})
+    }
+    const style = await this.err()
+    process.stderr.write(`${style.red('Error:')} ${message}\n`)
+    if (hint) process.stderr.write(`${style.dim('Hint:')} ${hint}\n`)
+    if (!known && !process.env.DEBUG) process.stderr.write('This is a bug in berth; run again with DEBUG=1 for the stack trace.\n')
+    if (process.env.DEBUG && err.stack) process.stderr.write(`${err.stack}\n`)
+    return this.exit(exitCode)
+  }
+}
+

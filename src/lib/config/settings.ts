@@ -1,0 +1,140 @@
+import {promises as fs} from 'node:fs'
+import path from 'node:path'
+
+import {DamagedStateError, UsageError, ValidationError, messageOf} from '../errors.js'
+import {dns1123LabelProblem, printable} from '../names.js'
+import {SECRET_BACKENDS} from '../secrets/store.js'
+import {FileLock} from '../state/lock.js'
+import {writeFileAtomic} from '../state/store.js'
+import {isPlainObject, parseYaml, toYaml} from '../yaml.js'
+
+/** A setting berth knows: its key, what it means, and how a value is checked. */
+export interface SettingDefinition {
+  key: string
+  description: string
+  /** The environment variable that overrides the file, if any. */
+  env?: string
+  defaultValue: string
+  /** Why `value` is not acceptable, or undefined. */
+  problem(value: string): string | undefined
+}
+
+export const SETTINGS: readonly SettingDefinition[] = [
+  {
+    key: 'project',
+    description: 'The project used when --project and BERTH_PROJECT are not given.',
+    env: 'BERTH_PROJECT',
+    defaultValue: 'default',
+    problem: (value) => {
+      const problem = dns1123LabelProblem(value)
+      return problem ? `a project name must be a DNS-1123 label: ${problem}` : undefined
+    },
+  },
+  {
+    key: 'secret-store',
+    description: 'Where secrets are kept: keychain (the OS keychain), file (encrypted, needs BERTH_PASSPHRASE) or env (read-only, BERTH_SECRET_<NAME>_<FIELD>).',
+    env: 'BERTH_SECRET_STORE',
+    defaultValue: 'keychain',
+    problem: (value) => ((SECRET_BACKENDS as readonly string[]).includes(value) ? undefined : `expected one of: ${SECRET_BACKENDS.join(', ')}`),
+  },
+]
+
+export type SettingSource = 'flag' | 'env' | 'file' | 'default'
+
+export interface ResolvedSetting {
+  key: string
+  value: string
+  source: SettingSource
+  description: string
+}
+
+export function settingDefinition(key: string): SettingDefinition {
+  const def = SETTINGS.find((s) => s.key === key)
+  if (!def) {
+    throw new UsageError(`Unknown setting ${JSON.stringify(printable(key))}.`, {hint: `Known settings: ${SETTINGS.map((s) => s.key).join(', ')}.`})
+  }
+  return def
+}
+
+/** berth's own settings, in <home>/config.yaml. */
+export class Settings {
+  readonly file: string
+  private cache?: Record<string, string>
+
+  constructor(private readonly home: string, private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.file = path.join(home, 'config.yaml')
+  }
+
+  /** The values written in the file. */
+  async fileValues(): Promise<Record<string, string>> {
+    if (this.cache) return this.cache
+    let text: string
+    try {
+      text = await fs.readFile(this.file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return (this.cache = {})
+      throw error
+    }
+    let parsed: unknown
+    try {
+      parsed = parseYaml(text, {source: this.file, maxBytes: 64 * 1024})
+    } catch (error) {
+      throw new DamagedStateError(this.file, `berth's settings file is damaged: ${messageOf(error)}`, {hint: 'Fix or delete the file; it only holds settings.'})
+    }
+    if (parsed === null || parsed === undefined) return (this.cache = {})
+    if (!isPlainObject(parsed)) throw new DamagedStateError(this.file, `berth's settings file ${this.file} is damaged: it is not a YAML mapping.`)
+    const values: Record<string, string> = {}
+    for (const [key, value] of Object.entries(parsed)) {
+      if (typeof value !== 'string') throw new DamagedStateError(this.file, `berth's settings file ${this.file} is damaged: "${key}" is not a string.`)
+      values[key] = value
+    }
+    return (this.cache = values)
+  }
+
+  /** A setting's effective value: a flag, then the environment, then the file, then the default. */
+  async resolve(key: string, flagValue?: string): Promise<ResolvedSetting> {
+    const def = settingDefinition(key)
+    const base = {key, description: def.description}
+    if (flagValue !== undefined) return {...base, value: flagValue, source: 'flag'}
+    const fromEnv = def.env ? this.env[def.env] : undefined
+    if (fromEnv) return {...base, value: fromEnv, source: 'env'}
+    const fromFile = (await this.fileValues())[key]
+    if (fromFile !== undefined) return {...base, value: fromFile, source: 'file'}
+    return {...base, value: def.defaultValue, source: 'default'}
+  }
+
+  async list(): Promise<ResolvedSetting[]> {
+    return Promise.all(SETTINGS.map((s) => this.resolve(s.key)))
+  }
+
+  async set(key: string, value: string): Promise<ResolvedSetting> {
+    const def = settingDefinition(key)
+    const problem = def.problem(value)
+    if (problem) throw new ValidationError(`Invalid value ${JSON.stringify(printable(value))} for ${key}: ${problem}.`)
+    await this.change((values) => {
+      values[key] = value
+    })
+    return {key, value, source: 'file', description: def.description}
+  }
+
+  async unset(key: string): Promise<void> {
+    settingDefinition(key)
+    await this.change((values) => {
+      delete values[key]
+    })
+  }
+
+  private async change(mutate: (values: Record<string, string>) => void): Promise<void> {
+    await fs.mkdir(this.home, {recursive: true, mode: 0o700})
+    const release = await new FileLock(path.join(this.home, '.lock')).acquire()
+    try {
+      this.cache = undefined
+      const values = {...(await this.fileValues())}
+      mutate(values)
+      await writeFileAtomic(this.file, toYaml(values))
+      this.cache = values
+    } finally {
+      await release()
+    }
+  }
+}

@@ -1,0 +1,13 @@
+/** berth's core library, usable without the CLI. */
+export * from './errors.js'
+export * from './names.js'
+export * from './paths.js'
+export * from './yaml.js'
+export * from './context.js'
+export * from './state/document.js'
+export {StateStore, writeFileAtomic} from './state/store.js'
+export {FileLock} from './state/lock.js'
+export * from './secrets/index.js'
+export * from './config/settings.js'
+export * from './input/prompter.js'
+export * from './input/secret-input.js'
