@@ -15,7 +15,7 @@ export function dns1123LabelProblem(name: string): string | undefined {
 export function assertDns1123Label(name: string, what = 'name'): void {
   const problem = dns1123LabelProblem(name)
   if (problem) {
-    throw new ValidationError(`Invalid ${what} ${JSON.stringify(printable(name))}: ${problem}.`, {
+    throw new ValidationError(`Invalid ${what} ${quote(name)}: ${problem}.`, {
       hint: 'Use a DNS-1123 label such as "my-registry" (lower case, digits and "-", at most 63 characters).',
     })
   }
@@ -26,4 +26,9 @@ export function printable(value: string, max = 80): string {
   // eslint-disable-next-line no-control-regex
   const escaped = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
   return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped
+}
+
+/** A user-supplied value quoted for an error message, control characters escaped once. */
+export function quote(value: string, max = 80): string {
+  return `"${printable(value, max).replace(/"/g, '\\"')}"`
 }

@@ -2,7 +2,7 @@ import {promises as fs} from 'node:fs'
 import path from 'node:path'
 
 import {DamagedStateError, UsageError, ValidationError, messageOf} from '../errors.js'
-import {dns1123LabelProblem, printable} from '../names.js'
+import {dns1123LabelProblem, quote} from '../names.js'
 import {SECRET_BACKENDS} from '../secrets/store.js'
 import {FileLock} from '../state/lock.js'
 import {writeFileAtomic} from '../state/store.js'
@@ -51,7 +51,7 @@ export interface ResolvedSetting {
 export function settingDefinition(key: string): SettingDefinition {
   const def = SETTINGS.find((s) => s.key === key)
   if (!def) {
-    throw new UsageError(`Unknown setting ${JSON.stringify(printable(key))}.`, {hint: `Known settings: ${SETTINGS.map((s) => s.key).join(', ')}.`})
+    throw new UsageError(`Unknown setting ${quote(key)}.`, {hint: `Known settings: ${SETTINGS.map((s) => s.key).join(', ')}.`})
   }
   return def
 }
@@ -110,7 +110,7 @@ export class Settings {
   async set(key: string, value: string): Promise<ResolvedSetting> {
     const def = settingDefinition(key)
     const problem = def.problem(value)
-    if (problem) throw new ValidationError(`Invalid value ${JSON.stringify(printable(value))} for ${key}: ${problem}.`)
+    if (problem) throw new ValidationError(`Invalid value ${quote(value)} for ${key}: ${problem}.`)
     await this.change((values) => {
       values[key] = value
     })

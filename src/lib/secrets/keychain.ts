@@ -57,7 +57,9 @@ export class KeychainSecretStore implements SecretStore {
       return await Promise.race([fn(controller.signal), timeout])
     } catch (error) {
       if (error instanceof KeychainUnavailableError) throw error
-      throw new KeychainUnavailableError(`${messageOf(error)}.`.replace(/\.\.$/, '.'), {cause: error})
+      // The native message can carry a Rust backtrace; its first line is what matters.
+      const detail = (messageOf(error).split('\n')[0] ?? '').trim().replace(/\.$/, '')
+      throw new KeychainUnavailableError(`${detail}.`, {cause: error})
     } finally {
       clearTimeout(timer)
     }

@@ -46,6 +46,9 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
 export class FileLock {
   constructor(private readonly file: string) {}
 
+  /** True once this lock has been taken over from a dead owner: its half-written temp files may remain. */
+  tookOverStale = false
+
   async acquire(options: LockOptions = {}): Promise<() => Promise<void>> {
     const timeoutMs = options.timeoutMs ?? 15_000
     const deadline = Date.now() + timeoutMs
@@ -67,6 +70,7 @@ export class FileLock {
       const current = await readOwner(this.file)
       if (current && current.host === owner.host && !processAlive(current.pid)) {
         await this.breakStale(current.token)
+        this.tookOverStale = true
         continue
       }
       if (!current) {

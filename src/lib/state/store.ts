@@ -202,6 +202,10 @@ export class StateStore {
     const release = await this.lock.acquire({timeoutMs: this.lockTimeoutMs})
     this.held++
     try {
+      if (this.lock.tookOverStale) {
+        this.lock.tookOverStale = false
+        await removeDeadWritersTempFiles(this.home)
+      }
       return await fn()
     } finally {
       this.held--
@@ -237,6 +241,23 @@ export async function writeFileAtomic(file: string, text: string, mode = 0o600):
     throw error
   }
   await fsyncDir(dir)
+}
+
+/** Remove temp files left by writers that died before their rename (their pid is in the name). */
+async function removeDeadWritersTempFiles(home: string): Promise<void> {
+  const entries = await fs.readdir(home, {withFileTypes: true, recursive: true})
+  for (const entry of entries) {
+    const match = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(entry.name)
+    if (!entry.isFile() || !match) continue
+    const pid = Number(match[1])
+    let alive = true
+    try {
+      process.kill(pid, 0)
+    } catch (error) {
+      alive = (error as NodeJS.ErrnoException).code === 'EPERM'
+    }
+    if (!alive) await fs.rm(path.join(entry.parentPath, entry.name), {force: true})
+  }
 }
 
 async function fsyncDir(dir: string): Promise<void> {

@@ -1,0 +1,69 @@
+import type {BerthContext} from '../context.js'
+import {NotFoundError, UsageError} from '../errors.js'
+import {openSecretStore} from '../secrets/index.js'
+import {SecretStore, StoredSecretRef, parseRefKey} from '../secrets/store.js'
+import {CredentialsOf, EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType} from './types.js'
+
+/** Read one secret of an endpoint back from the store that holds it. */
+export async function readEndpointSecret(ctx: BerthContext, doc: EndpointDocument, field: string): Promise<string> {
+  const ref: StoredSecretRef | undefined = doc.spec.secretRefs?.[field]
+  const name = doc.metadata.name
+  if (!ref) throw new NotFoundError(`Endpoint "${name}" has no stored ${field}.`, {hint: `Set it with: berth endpoint update ${name}`})
+  const secretRef = parseRefKey(ref.key)
+  if (!secretRef) throw new NotFoundError(`Endpoint "${name}" has a malformed reference for its ${field}.`, {hint: `Store it again with: berth endpoint update ${name}`})
+  const store = await storeFor(ctx, ref)
+  const value = await store.get(secretRef)
+  if (value === undefined) {
+    const where = ref.backend === 'env' || store.backend === 'env' ? ` (${store.backend} store)` : ` (${ref.backend} store)`
+    throw new NotFoundError(`The ${field} of endpoint "${name}" is missing from the secret store${where}.`, {
+      hint: store.backend === 'env' ? `Set ${(await import('../secrets/env.js')).secretEnvName(secretRef)} in the environment.` : `Store it again with: berth endpoint update ${name}`,
+    })
+  }
+  return value
+}
+
+/**
+ * The store to read a reference from. The env backend, chosen for a CI run, reads
+ * every secret from the environment whatever store first saved it; otherwise the
+ * reference's own store is used, so switching the default does not orphan secrets.
+ */
+async function storeFor(ctx: BerthContext, ref: StoredSecretRef): Promise<SecretStore> {
+  const current = await ctx.secrets()
+  if (current.backend === 'env' || current.backend === ref.backend) return current
+  return openSecretStore({backend: ref.backend, home: ctx.home, env: ctx.env})
+}
+
+/** An endpoint with every secret read back, checked to be of one of the expected types. */
+export async function loadEndpointCredentials<T extends EndpointType>(ctx: BerthContext, name: string, expected: readonly T[]): Promise<CredentialsOf<T>> {
+  const project = await ctx.project()
+  const doc = await ctx.state().get<EndpointSpec, EndpointStatus>('Endpoint', name, project)
+  if (!(expected as readonly string[]).includes(doc.spec.type)) {
+    throw new UsageError(`Endpoint "${name}" is a ${doc.spec.type} endpoint; this needs ${expected.join(' or ')}.`)
+  }
+  return (await credentialsOf(ctx, doc)) as CredentialsOf<T>
+}
+
+export async function credentialsOf(ctx: BerthContext, doc: EndpointDocument): Promise<EndpointCredentials> {
+  const s = doc.spec
+  const name = doc.metadata.name
+  switch (s.type) {
+    case 'docker-registry':
+      return {type: s.type, name, address: s.address ?? '', username: s.username ?? '', password: await readEndpointSecret(ctx, doc, 'password')}
+    case 'kubernetes':
+      return {type: s.type, name, server: s.server ?? '', ...(s.context ? {context: s.context} : {}), kubeconfig: await readEndpointSecret(ctx, doc, 'kubeconfig')}
+    case 'git':
+      return {type: s.type, name, url: s.url ?? '', username: s.username ?? '', password: await readEndpointSecret(ctx, doc, 'password')}
+    case 'iam':
+      return {type: s.type, name, accessKeyId: s.accessKeyId ?? '', secretAccessKey: await readEndpointSecret(ctx, doc, 'secretAccessKey')}
+    case 'codearts-repo':
+      return {type: s.type, name, urlPrefix: s.urlPrefix ?? '', username: s.username ?? '', password: await readEndpointSecret(ctx, doc, 'password')}
+  }
+}
+
+/** The result of a real connection check, rendered by `endpoint test` and stored as status.lastTest. */
+export interface EndpointCheck {
+  /** One line for people, e.g. "registry API registry/2.0, Bearer auth, credentials accepted". */
+  summary: string
+  /** Stable machine-readable facts for --json. */
+  details: Record<string, string | number | boolean | string[] | null>
+}

@@ -1,0 +1,64 @@
+import {spawn} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv
+  /** Written to the child's stdin, which is then closed. */
+  input?: string
+  cwd?: string
+  timeoutMs?: number
+}
+
+/**
+ * Run berth as a user would: a separate process, stdin not a terminal.
+ * Uses the built CLI (bin/run.js); BERTH_TEST_DEV=1 runs the TypeScript sources instead.
+ */
+export function runBerth(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const bin = process.env.BERTH_TEST_DEV === '1' ? path.join(ROOT, 'bin', 'dev.js') : path.join(ROOT, 'bin', 'run.js')
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...(process.env.BERTH_TEST_DEV === '1' ? ['--import', 'tsx', '--no-warnings'] : []), bin, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: {NO_COLOR: '1', ...options.env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({code: code ?? (signal ? 128 : 1), stdout, stderr})
+    })
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+/** A fresh, empty BERTH_HOME for one test; remove it with the returned cleanup. */
+export function tempHome(prefix = 'berth-test-home-'): {home: string; cleanup: () => void} {
+  const home = mkdtempSync(path.join(os.tmpdir(), prefix))
+  return {home, cleanup: () => rmSync(home, {recursive: true, force: true})}
+}
+
+/**
+ * The environment for a berth child: an isolated BERTH_HOME, PATH and the D-Bus
+ * session (for the keychain) kept, everything else dropped unless given.
+ */
+export function berthEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'DBUS_SESSION_BUS_ADDRESS', 'CI', 'BERTH_KEYCHAIN_SERVICE', 'TMPDIR', 'LANG']
+  const env: NodeJS.ProcessEnv = {}
+  for (const key of keep) if (process.env[key] !== undefined) env[key] = process.env[key]
+  return {...env, BERTH_HOME: home, NO_COLOR: '1', ...extra}
+}
