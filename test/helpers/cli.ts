@@ -22,12 +22,13 @@ export interface RunOptions {
 
 /**
  * Run berth as a user would: a separate process, stdin not a terminal.
- * Uses the built CLI (bin/run.js); BERTH_TEST_DEV=1 runs the TypeScript sources instead.
+ * Uses the built CLI (bin/run.js): `npm test` builds first; while developing, run
+ * `npm run build:incremental` after changing src/ (it does not delete dist/).
  */
 export function runBerth(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const bin = process.env.BERTH_TEST_DEV === '1' ? path.join(ROOT, 'bin', 'dev.js') : path.join(ROOT, 'bin', 'run.js')
+  const bin = path.join(ROOT, 'bin', 'run.js')
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(process.env.BERTH_TEST_DEV === '1' ? ['--import', 'tsx', '--no-warnings'] : []), bin, ...args], {
+    const child = spawn(process.execPath, [bin, ...args], {
       cwd: options.cwd ?? ROOT,
       env: {NO_COLOR: '1', ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],

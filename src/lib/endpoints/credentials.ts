@@ -2,6 +2,7 @@ import type {BerthContext} from '../context.js'
 import {NotFoundError, UsageError} from '../errors.js'
 import {openSecretStore} from '../secrets/index.js'
 import {SecretStore, StoredSecretRef, parseRefKey} from '../secrets/store.js'
+export type {CredentialsOf} from './types.js'
 import {CredentialsOf, EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType} from './types.js'
 
 /** Read one secret of an endpoint back from the store that holds it. */

@@ -1,0 +1,51 @@
+import {Args} from '@oclif/core'
+
+import {BerthCommand} from '../../cli/base-command.js'
+import {endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
+import {checkEndpoint} from '../../lib/endpoints/check.js'
+import {gatherCreateInput} from '../../lib/endpoints/input.js'
+import {createEndpoint, maskedEndpoint} from '../../lib/endpoints/service.js'
+import {ENDPOINT_TYPES} from '../../lib/endpoints/types.js'
+
+export default class EndpointCreate extends BerthCommand<typeof EndpointCreate> {
+  static override summary = 'Create an endpoint: a docker registry, Kubernetes cluster, Git repository, IAM key or CodeArts Repo.'
+  static override description = `At a terminal, berth asks for whatever is missing (type, name, each field, the secret, masked) and shows a summary to confirm. In a script, give everything as flags: a missing flag is an error naming every missing flag (exit 2).
+
+Secrets are never taken as plain flag values: use --password-stdin / --password-env VAR (or --secret-access-key-stdin / --secret-access-key-env VAR), or the prompt. They go to the secret store (the OS keychain by default; see "berth config get secret-store"), never to berth's files.
+
+Types and their fields:
+  docker-registry  --address URL --username U --password-stdin|--password-env VAR
+  kubernetes       --kubeconfig FILE | --from-current-context  [--context C] [--server URL]
+  git              --url https://… --username U --password-stdin|--password-env VAR (password or access token)
+  iam              --access-key-id AK --secret-access-key-stdin|--secret-access-key-env VAR
+  codearts-repo    --url-prefix https://host --username tenant/iam-user --password-stdin|--password-env VAR`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    'printf %s "$REGISTRY_PASSWORD" | <%= config.bin %> <%= command.id %> docker-registry hub --address https://registry.example.com --username ci --password-stdin',
+    '<%= config.bin %> <%= command.id %> kubernetes prod --kubeconfig ~/.kube/prod.yaml --context prod-admin --verify',
+    '<%= config.bin %> <%= command.id %> git app-repo --url https://git.example.com/team/app.git --username ci --password-env GIT_TOKEN',
+    '<%= config.bin %> <%= command.id %> iam cloud --access-key-id HPUAEXAMPLEKEY000001 --secret-access-key-env CLOUD_SK',
+    '<%= config.bin %> <%= command.id %> codearts-repo codehub --url-prefix https://codehub.example.com --username mytenant/ci-user --password-env CODEARTS_PASSWORD',
+  ]
+  static override args = {
+    type: Args.string({description: `Endpoint type: ${ENDPOINT_TYPES.join(', ')}.`}),
+    name: Args.string({description: 'Endpoint name (a DNS-1123 label, e.g. prod-registry).'}),
+  }
+  static override flags = endpointFlags
+
+  async run(): Promise<ReturnType<typeof maskedEndpoint>> {
+    const input = await gatherCreateInput(this.context, {type: this.args.type, name: this.args.name, ...toEndpointFlags(this.flags)})
+    const verify = this.flags.verify
+      ? async (creds: Parameters<typeof checkEndpoint>[0]) => {
+          this.notice(`Testing ${input.type} endpoint "${input.name}"…`)
+          const check = await checkEndpoint(creds)
+          this.notice(`OK: ${check.summary}`)
+          return check
+        }
+      : undefined
+    const doc = await createEndpoint(this.context, input, {verify})
+    const store = Object.values(doc.spec.secretRefs)[0]?.backend
+    this.notice(`Created ${doc.spec.type} endpoint "${doc.metadata.name}" in project "${doc.metadata.project}"${store ? ` (secret in the ${store} store)` : ''}.`)
+    return maskedEndpoint(doc)
+  }
+}

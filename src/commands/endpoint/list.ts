@@ -1,0 +1,52 @@
+import {Flags} from '@oclif/core'
+
+import {BerthCommand} from '../../cli/base-command.js'
+import {endpointTarget, listEndpoints} from '../../lib/endpoints/service.js'
+import {ENDPOINT_TYPES, EndpointType} from '../../lib/endpoints/types.js'
+import {renderTable} from '../../lib/output/table.js'
+
+export interface EndpointListItem {
+  name: string
+  type: EndpointType
+  target: string
+  username?: string
+  description?: string
+  lastTest?: {at: string; ok: boolean; summary: string}
+  createdAt: string
+}
+
+export default class EndpointList extends BerthCommand<typeof EndpointList> {
+  static override summary = 'List the endpoints of the project.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --type kubernetes', '<%= config.bin %> <%= command.id %> --json']
+  static override flags = {
+    type: Flags.string({summary: 'Only endpoints of this type.', options: [...ENDPOINT_TYPES]}),
+  }
+
+  async run(): Promise<EndpointListItem[]> {
+    const docs = await listEndpoints(this.context, {type: this.flags.type as EndpointType | undefined})
+    const items: EndpointListItem[] = docs.map((d) => ({
+      name: d.metadata.name,
+      type: d.spec.type,
+      target: endpointTarget(d.spec),
+      ...(d.spec.username ? {username: d.spec.username} : {}),
+      ...(d.spec.description ? {description: d.spec.description} : {}),
+      ...(d.status?.lastTest ? {lastTest: d.status.lastTest} : {}),
+      createdAt: d.metadata.createdAt,
+    }))
+    if (!this.jsonEnabled()) {
+      if (items.length === 0) {
+        this.notice(`No endpoints${this.flags.type ? ` of type ${this.flags.type}` : ''} in project "${await this.context.project()}". Create one with: berth endpoint create`)
+      } else {
+        const style = await this.out()
+        this.log(renderTable(items, [
+          {header: 'name', get: (i) => i.name},
+          {header: 'type', get: (i) => i.type},
+          {header: 'target', get: (i) => i.target},
+          {header: 'username', get: (i) => i.username ?? ''},
+          {header: 'last test', get: (i) => (i.lastTest ? `${i.lastTest.ok ? 'ok' : 'failed'} ${i.lastTest.at.slice(0, 16).replace('T', ' ')}` : '')},
+        ], {header: style.bold}))
+      }
+    }
+    return items
+  }
+}

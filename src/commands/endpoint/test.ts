@@ -1,0 +1,38 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BerthCommand} from '../../cli/base-command.js'
+import {checkEndpoint} from '../../lib/endpoints/check.js'
+import {credentialsOf} from '../../lib/endpoints/credentials.js'
+import {recordTestResult} from '../../lib/endpoints/service.js'
+import {EndpointSpec, EndpointStatus} from '../../lib/endpoints/types.js'
+import {isBerthError, messageOf} from '../../lib/errors.js'
+
+export default class EndpointTest extends BerthCommand<typeof EndpointTest> {
+  static override summary = 'Connect with an endpoint\'s credentials and report what was found.'
+  static override description = `docker-registry: the registry v2 API (/v2/), Basic or Bearer-token auth; kubernetes: the server version and whether the credentials may list namespaces; git: the repository's branches (git ls-remote); codearts-repo: the branches of --repository PATH under the URL prefix; iam: the key's shape, or a live check with --iam-url.
+A failure names the step that failed (DNS, connect, TLS, auth, timeout) and exits 1.`
+  static override examples = ['<%= config.bin %> <%= command.id %> hub', '<%= config.bin %> <%= command.id %> prod --json', '<%= config.bin %> <%= command.id %> cloud --iam-url https://iam.ap-southeast-1.myhuaweicloud.com', '<%= config.bin %> <%= command.id %> codehub --repository team/app.git']
+  static override args = {name: Args.string({description: 'Endpoint name.', required: true})}
+  static override flags = {
+    'iam-url': Flags.string({summary: 'iam: the cloud\'s IAM endpoint, for a live check of the key.'}),
+    repository: Flags.string({summary: 'codearts-repo: a repository path under the URL prefix to list (e.g. team/app.git).'}),
+    timeout: Flags.integer({summary: 'Seconds to wait for each network step.', default: 15, min: 1, max: 600}),
+  }
+
+  async run() {
+    const project = await this.context.project()
+    const doc = await this.context.state().get<EndpointSpec, EndpointStatus>('Endpoint', this.args.name, project)
+    const creds = await credentialsOf(this.context, doc)
+    this.notice(`Testing ${doc.spec.type} endpoint "${doc.metadata.name}"…`)
+    try {
+      const check = await checkEndpoint(creds, {timeoutMs: this.flags.timeout * 1000, iamUrl: this.flags['iam-url'], repository: this.flags.repository})
+      await recordTestResult(this.context, doc.metadata.name, {ok: true, summary: check.summary})
+      if (!this.jsonEnabled()) this.log(`OK: ${check.summary}`)
+      return {name: doc.metadata.name, type: doc.spec.type, ok: true, summary: check.summary, details: check.details}
+    } catch (error) {
+      const step = isBerthError(error) && 'step' in error ? String((error as {step: unknown}).step) : undefined
+      await recordTestResult(this.context, doc.metadata.name, {ok: false, summary: `${step ? `${step}: ` : ''}${messageOf(error)}`}).catch(() => undefined)
+      throw error
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import {Args} from '@oclif/core'
+
+import {BerthCommand} from '../../cli/base-command.js'
+import {endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
+import {checkEndpoint} from '../../lib/endpoints/check.js'
+import {credentialsOf} from '../../lib/endpoints/credentials.js'
+import {gatherUpdateInput} from '../../lib/endpoints/input.js'
+import {maskedEndpoint, updateEndpoint} from '../../lib/endpoints/service.js'
+import {EndpointSpec, EndpointStatus} from '../../lib/endpoints/types.js'
+
+export default class EndpointUpdate extends BerthCommand<typeof EndpointUpdate> {
+  static override summary = 'Change an endpoint\'s settings or secret; lists the objects that use it.'
+  static override description = 'Flags given replace the current values; the others stay. At a terminal with no flags, berth asks for each value with the current one as default. The type cannot change.'
+  static override examples = [
+    'printf %s "$NEW_PASSWORD" | <%= config.bin %> <%= command.id %> hub --password-stdin --verify',
+    '<%= config.bin %> <%= command.id %> prod --kubeconfig ~/.kube/prod.yaml --context prod-admin',
+    '<%= config.bin %> <%= command.id %> hub',
+  ]
+  static override args = {name: Args.string({description: 'Endpoint name.', required: true})}
+  static override flags = endpointFlags
+
+  async run() {
+    const project = await this.context.project()
+    const current = await this.context.state().get<EndpointSpec, EndpointStatus>('Endpoint', this.args.name, project)
+    const gathered = await gatherUpdateInput(this.context, current, toEndpointFlags(this.flags), () => credentialsOf(this.context, current), this.flags.verify)
+    if (!gathered.changed) {
+      this.notice(`Nothing to change in endpoint "${current.metadata.name}".`)
+      return {...maskedEndpoint(current), references: [], changed: false}
+    }
+    const verify = this.flags.verify
+      ? async (creds: Parameters<typeof checkEndpoint>[0]) => {
+          this.notice(`Testing ${creds.type} endpoint "${creds.name}"…`)
+          const check = await checkEndpoint(creds)
+          this.notice(`OK: ${check.summary}`)
+          return check
+        }
+      : undefined
+    const {endpoint, references} = await updateEndpoint(this.context, gathered.input, {verify, secretsChanged: gathered.secretsChanged})
+    this.notice(`Updated endpoint "${endpoint.metadata.name}".`)
+    if (references.length > 0) {
+      this.notice(`These objects use it and may need updating too:`)
+      for (const r of references) this.notice(`  ${r.kind}/${r.name} (${r.field})`)
+    }
+    return {...maskedEndpoint(endpoint), references, changed: true}
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * docker's credential-helper protocol (github.com/docker/docker-credential-helpers) over
+ * berth's docker-registry endpoints, for a docker config.json saying
+ *
+ *     {"credsStore": "berth"}            (every registry), or
+ *     {"credHelpers": {"registry.example.com": "berth"}}
+ *
+ * docker runs `docker-credential-berth ACTION` (= `berth credential docker ACTION`):
+ *   get    stdin: a server URL;  stdout: {"ServerURL","Username","Secret"}
+ *   store  stdin: that JSON;     creates or updates an endpoint
+ *   erase  stdin: a server URL;  deletes an endpoint that `store` created
+ *   list   stdout: {"<server URL>": "<username>", …}
+ * A failure prints its message on stdout and exits 1; "credentials not found in native
+ * keychain" is the message docker reads as "no credentials here".
+ *
+ * Matching: the docker-registry endpoints of the current project (BERTH_PROJECT, then the
+ * "project" setting) whose address has the server's host and port, compared the way
+ * docker names registries: scheme, path and case ignored, ":443" the same as no port,
+ * every Docker Hub alias the same. Several matches: the first by name.
+ *
+ * store: updates the username and password of the matching endpoint; with none, creates
+ * one named after the host (DNS-1123: "127.0.0.1:5000" → "127-0-0-1-5000", Docker Hub →
+ * "docker-hub"; "-2", "-3"… when taken), at http:// for a loopback host without a scheme
+ * and https:// otherwise, labelled berth.dev/managed-by=docker-credential-berth.
+ * erase: deletes only endpoints with that label (those `docker login` created, and only
+ * while nothing references them); endpoints made with `berth endpoint create` are kept.
+ */
+import type {Readable} from 'node:stream'
+
+import type {BerthContext} from '../context.js'
+import {readEndpointSecret} from '../endpoints/credentials.js'
+import {createEndpoint, deleteEndpoint, updateEndpoint} from '../endpoints/service.js'
+import type {EndpointDocument, EndpointSpec, EndpointStatus} from '../endpoints/types.js'
+import {BerthError, ConflictError, NotFoundError, ValidationError, messageOf} from '../errors.js'
+import {dns1123LabelProblem, printable} from '../names.js'
+import {parseRegistryAddress, registryMatchKey} from '../registry/address.js'
+
+export const DOCKER_HELPER_ACTIONS = ['get', 'store', 'erase', 'list'] as const
+export type DockerHelperAction = (typeof DOCKER_HELPER_ACTIONS)[number]
+
+/** The protocol's messages (docker-credential-helpers credentials/error.go); docker compares the first one. */
+export const CREDENTIALS_NOT_FOUND = 'credentials not found in native keychain'
+export const MISSING_SERVER_URL = 'no credentials server URL'
+export const MISSING_USERNAME = 'no credentials username'
+
+export const MANAGED_BY_LABEL = 'berth.dev/managed-by'
+export const MANAGED_BY_HELPER = 'docker-credential-berth'
+
+const MAX_INPUT_BYTES = 64 * 1024
+
+export interface DockerCredential {
+  ServerURL: string
+  Username: string
+  Secret: string
+}
+
+/** What the helper prints and its exit status. */
+export interface DockerHelperOutput {
+  stdout: string
+  /** A hint for people, on stderr (docker shows only stdout). */
+  stderr: string
+  exitCode: number
+}
+
+/** The credentials for a server URL, from the matching endpoint and the secret store. */
+export async function getDockerCredential(ctx: BerthContext, serverUrl: string): Promise<DockerCredential> {
+  const server = serverUrl.trim()
+  if (!server) throw new ValidationError(MISSING_SERVER_URL)
+  const doc = await findRegistryEndpoint(ctx, server)
+  if (!doc) throw new NotFoundError(CREDENTIALS_NOT_FOUND)
+  return {ServerURL: server, Username: doc.spec.username ?? '', Secret: await readEndpointSecret(ctx, doc, 'password')}
+}
+
+/** `docker login`: update the matching endpoint's username and password, or create an endpoint for the host. */
+export async function storeDockerCredential(ctx: BerthContext, credential: DockerCredential): Promise<{endpoint: string; created: boolean}> {
+  const server = credential.ServerURL.trim()
+  if (!server) throw new ValidationError(MISSING_SERVER_URL)
+  if (!credential.Username) throw new ValidationError(MISSING_USERNAME)
+  const key = registryMatchKey(server)
+  if (!key) throw new ValidationError(`${JSON.stringify(printable(server))} is not a registry host.`)
+  const existing = await findRegistryEndpoint(ctx, server)
+  if (existing) {
+    const name = existing.metadata.name
+    await updateEndpoint(ctx, {type: 'docker-registry', name, address: existing.spec.address ?? '', username: credential.Username, password: credential.Secret}, {secretsChanged: true})
+    return {endpoint: name, created: false}
+  }
+  const project = await ctx.project()
+  const base = endpointNameForHost(key)
+  for (let i = 1; i <= 20; i++) {
+    const name = i === 1 ? base : `${base.slice(0, 60 - String(i).length)}-${i}`
+    if (await ctx.state().tryGet('Endpoint', name, project)) continue
+    try {
+      await createEndpoint(ctx, {
+        type: 'docker-registry',
+        name,
+        address: addressForServer(server, key),
+        username: credential.Username,
+        password: credential.Secret,
+        description: 'Saved by docker login (docker-credential-berth).',
+        labels: {[MANAGED_BY_LABEL]: MANAGED_BY_HELPER},
+      })
+    } catch (error) {
+      if (error instanceof ConflictError) continue // created meanwhile by a parallel login
+      throw error
+    }
+    return {endpoint: name, created: true}
+  }
+  throw new ConflictError(`No free endpoint name for ${key}: "${base}" and its numbered variants are taken.`, {hint: 'Create it yourself with: berth endpoint create docker-registry NAME'})
+}
+
+/** `docker logout`: delete the matching endpoint if `docker login` created it. */
+export async function eraseDockerCredential(ctx: BerthContext, serverUrl: string): Promise<{endpoint: string}> {
+  const server = serverUrl.trim()
+  if (!server) throw new ValidationError(MISSING_SERVER_URL)
+  const doc = await findRegistryEndpoint(ctx, server)
+  if (!doc) throw new NotFoundError(CREDENTIALS_NOT_FOUND)
+  const name = doc.metadata.name
+  if (doc.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_HELPER) {
+    throw new ConflictError(`Endpoint "${name}" was created with berth, not by docker login, so docker logout keeps it.`, {hint: `Delete it with: berth endpoint delete ${name}`})
+  }
+  await deleteEndpoint(ctx, name)
+  return {endpoint: name}
+}
+
+/** Every docker-registry endpoint of the project as {server: username}, keyed the way docker names registries. */
+export async function listDockerCredentials(ctx: BerthContext): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const doc of await registryEndpoints(ctx)) {
+    const host = hostKey(doc.spec.address)
+    if (host && !Object.hasOwn(out, host)) out[host] = doc.spec.username ?? ''
+  }
+  return out
+}
+
+/** Run one protocol action, reading its stdin; never throws: failures are output and an exit code. */
+export async function runDockerCredentialAction(ctx: BerthContext, action: DockerHelperAction, stdin: Readable): Promise<DockerHelperOutput> {
+  try {
+    const input = action === 'list' ? '' : await readHelperInput(stdin)
+    switch (action) {
+      case 'get':
+        return ok(`${JSON.stringify(await getDockerCredential(ctx, input))}\n`)
+      case 'store':
+        await storeDockerCredential(ctx, parseStoreInput(input))
+        return ok('')
+      case 'erase':
+        await eraseDockerCredential(ctx, input)
+        return ok('')
+      case 'list':
+        return ok(`${JSON.stringify(await listDockerCredentials(ctx))}\n`)
+    }
+  } catch (error) {
+    const hint = error instanceof BerthError && error.hint ? `Hint: ${error.hint}\n` : ''
+    return {stdout: `${messageOf(error)}\n`, stderr: hint, exitCode: 1}
+  }
+}
+
+/** Read a helper's stdin, bounded. */
+export async function readHelperInput(stdin: Readable): Promise<string> {
+  let size = 0
+  const chunks: Buffer[] = []
+  for await (const chunk of stdin) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))
+    size += buf.length
+    if (size > MAX_INPUT_BYTES) throw new ValidationError(`The credential helper input is larger than ${MAX_INPUT_BYTES} bytes.`)
+    chunks.push(buf)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** The store action's JSON. The message never echoes the input: it holds a secret. */
+export function parseStoreInput(text: string): DockerCredential {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new ValidationError('The store input is not JSON; expected {"ServerURL": …, "Username": …, "Secret": …}.')
+  }
+  const value = (parsed ?? {}) as Record<string, unknown>
+  const str = (key: string) => (typeof value[key] === 'string' ? (value[key] as string) : '')
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ValidationError('The store input must be a JSON object with ServerURL, Username and Secret.')
+  return {ServerURL: str('ServerURL'), Username: str('Username'), Secret: str('Secret')}
+}
+
+/** A DNS-1123 endpoint name for a registry host: "127.0.0.1:5000" → "127-0-0-1-5000", Docker Hub → "docker-hub". */
+export function endpointNameForHost(matchKey: string): string {
+  if (matchKey === 'docker.io') return 'docker-hub'
+  const name = matchKey.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 63).replace(/-+$/, '')
+  return name && !dns1123LabelProblem(name) ? name : 'registry'
+}
+
+/** The address to save for a server docker named: its scheme if given, http for loopback hosts, else https. */
+export function addressForServer(server: string, matchKey: string): string {
+  if (matchKey === 'docker.io') return 'https://index.docker.io'
+  const scheme = /^(https?):\/\//i.exec(server)?.[1]?.toLowerCase()
+  if (scheme) return `${scheme}://${matchKey}`
+  const hostname = matchKey.replace(/:\d+$/, '')
+  const loopback = hostname === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]'
+  return `${loopback ? 'http' : 'https'}://${matchKey}`
+}
+
+async function registryEndpoints(ctx: BerthContext): Promise<EndpointDocument[]> {
+  const project = await ctx.project()
+  const docs = await ctx.state().list<EndpointSpec, EndpointStatus>('Endpoint', {project})
+  return docs.filter((d) => d.spec.type === 'docker-registry')
+}
+
+async function findRegistryEndpoint(ctx: BerthContext, server: string): Promise<EndpointDocument | undefined> {
+  const key = registryMatchKey(server)
+  if (!key) return undefined
+  return (await registryEndpoints(ctx)).find((doc) => doc.spec.address !== undefined && registryMatchKey(doc.spec.address) === key)
+}
+
+function hostKey(address: string | undefined): string | undefined {
+  if (!address) return undefined
+  try {
+    return parseRegistryAddress(address).host
+  } catch {
+    return undefined
+  }
+}
+
+function ok(stdout: string): DockerHelperOutput {
+  return {stdout, stderr: '', exitCode: 0}
+}

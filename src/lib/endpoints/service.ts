@@ -1,0 +1,193 @@
+import type {BerthContext} from '../context.js'
+import {ConflictError, ValidationError} from '../errors.js'
+import {assertDns1123Label} from '../names.js'
+import {SecretRef, SecretStore, StoredSecretRef, parseRefKey, refKey} from '../secrets/store.js'
+import {TYPE_FIELDS} from './fields.js'
+import {EndpointReference, findEndpointReferences} from './references.js'
+import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType} from './types.js'
+
+/** A complete, validated endpoint as the user described it, secrets included. */
+export type EndpointInput = EndpointCredentials & {description?: string; labels?: Record<string, string>}
+
+export interface SaveOptions {
+  /** Check the connection first; nothing is saved when the check fails. */
+  verify?: (creds: EndpointCredentials) => Promise<{summary: string}>
+}
+
+/** Check every plain field of an input again (prompts check as the user types; flags are checked here). */
+export function validateEndpointInput(input: EndpointInput): void {
+  assertDns1123Label(input.name, 'endpoint name')
+  const def = TYPE_FIELDS[input.type]
+  for (const field of def.fields) {
+    const value = (input as unknown as Record<string, string | undefined>)[field.key]
+    if (value === undefined) continue
+    const problem = field.check(value)
+    if (problem) throw new ValidationError(problem)
+  }
+}
+
+function secretFieldsOf(input: EndpointCredentials): Record<string, string> {
+  switch (input.type) {
+    case 'kubernetes':
+      return {kubeconfig: input.kubeconfig}
+    case 'iam':
+      return {secretAccessKey: input.secretAccessKey}
+    default:
+      return {password: input.password}
+  }
+}
+
+function specOf(input: EndpointInput, secretRefs: Record<string, StoredSecretRef>): EndpointSpec {
+  const base = {type: input.type, ...(input.description ? {description: input.description} : {}), secretRefs}
+  switch (input.type) {
+    case 'docker-registry':
+      return {...base, address: input.address, username: input.username}
+    case 'kubernetes':
+      return {...base, server: input.server, ...(input.context ? {context: input.context} : {})}
+    case 'git':
+      return {...base, url: input.url, username: input.username}
+    case 'iam':
+      return {...base, accessKeyId: input.accessKeyId}
+    case 'codearts-repo':
+      return {...base, urlPrefix: input.urlPrefix, username: input.username}
+  }
+}
+
+async function storeSecrets(store: SecretStore, project: string, name: string, secrets: Record<string, string>): Promise<Record<string, StoredSecretRef>> {
+  const refs: Record<string, StoredSecretRef> = {}
+  for (const [field, value] of Object.entries(secrets)) {
+    const ref: SecretRef = {project, kind: 'Endpoint', name, field}
+    await store.set(ref, value)
+    refs[field] = {backend: store.backend, key: refKey(ref)}
+  }
+  return refs
+}
+
+async function verifyFirst(ctx: BerthContext, input: EndpointInput, options: SaveOptions): Promise<EndpointStatus | undefined> {
+  if (!options.verify) return undefined
+  const check = await options.verify(input)
+  return {lastTest: {at: ctx.now().toISOString(), ok: true, summary: check.summary}}
+}
+
+/** Create an endpoint: secrets to the secret store, the rest to a document. Nothing is kept if any step fails. */
+export async function createEndpoint(ctx: BerthContext, input: EndpointInput, options: SaveOptions = {}): Promise<EndpointDocument> {
+  validateEndpointInput(input)
+  const project = await ctx.project()
+  const state = ctx.state()
+  if (await state.tryGet('Endpoint', input.name, project)) {
+    throw new ConflictError(`Endpoint "${input.name}" already exists in project "${project}".`, {hint: `Change it with: berth endpoint update ${input.name}`})
+  }
+  const status = await verifyFirst(ctx, input, options)
+  const store = await ctx.secrets()
+  return state.withLock(async () => {
+    if (await state.tryGet('Endpoint', input.name, project)) {
+      throw new ConflictError(`Endpoint "${input.name}" already exists in project "${project}".`, {hint: `Change it with: berth endpoint update ${input.name}`})
+    }
+    const secretRefs = await storeSecrets(store, project, input.name, secretFieldsOf(input))
+    try {
+      return await state.create<EndpointSpec, EndpointStatus>({
+        kind: 'Endpoint',
+        metadata: {name: input.name, project, ...(input.labels ? {labels: input.labels} : {})},
+        spec: specOf(input, secretRefs),
+        ...(status ? {status} : {}),
+      })
+    } catch (error) {
+      await deleteSecrets(ctx, secretRefs)
+      throw error
+    }
+  })
+}
+
+export interface UpdateResult {
+  endpoint: EndpointDocument
+  /** Objects that use this endpoint and may need updating too (the source documents ask for this). */
+  references: EndpointReference[]
+}
+
+/**
+ * Replace an endpoint's settings with `input` (the caller merged the changes into the
+ * current values). Secrets are rewritten only when `secretsChanged`.
+ */
+export async function updateEndpoint(ctx: BerthContext, input: EndpointInput, options: SaveOptions & {secretsChanged: boolean}): Promise<UpdateResult> {
+  validateEndpointInput(input)
+  const project = await ctx.project()
+  const state = ctx.state()
+  const current = await state.get<EndpointSpec, EndpointStatus>('Endpoint', input.name, project)
+  if (current.spec.type !== input.type) throw new ValidationError(`Endpoint "${input.name}" is a ${current.spec.type} endpoint; its type cannot change (delete it and create a new one).`)
+  const status = await verifyFirst(ctx, input, options)
+  const store = options.secretsChanged ? await ctx.secrets() : undefined
+  const endpoint = await state.withLock(async () => {
+    const secretRefs = store ? await storeSecrets(store, project, input.name, secretFieldsOf(input)) : current.spec.secretRefs
+    return state.update<EndpointSpec, EndpointStatus>('Endpoint', input.name, project, (doc) => ({
+      ...doc,
+      metadata: {...doc.metadata, ...(input.labels ? {labels: input.labels} : {})},
+      spec: specOf({...input, description: input.description ?? doc.spec.description}, secretRefs),
+      ...(status ? {status: {...doc.status, ...status}} : {}),
+    }))
+  })
+  return {endpoint, references: await findEndpointReferences(ctx, input.name, project)}
+}
+
+export interface DeleteResult {
+  endpoint: EndpointDocument
+  references: EndpointReference[]
+  /** Secret fields removed from their store. */
+  secretsRemoved: string[]
+}
+
+/** Delete an endpoint and its secrets; refuses while other objects use it unless `force`. */
+export async function deleteEndpoint(ctx: BerthContext, name: string, options: {force?: boolean} = {}): Promise<DeleteResult> {
+  const project = await ctx.project()
+  const state = ctx.state()
+  return state.withLock(async () => {
+    const doc = await state.get<EndpointSpec, EndpointStatus>('Endpoint', name, project)
+    const references = await findEndpointReferences(ctx, name, project)
+    if (references.length > 0 && !options.force) {
+      const list = references.map((r) => `${r.kind} "${r.name}" (${r.field})`).join(', ')
+      throw new ConflictError(`Endpoint "${name}" is used by ${references.length === 1 ? '1 object' : `${references.length} objects`}: ${list}.`, {
+        hint: `Change those first, or delete anyway with: berth endpoint delete ${name} --force`,
+      })
+    }
+    await state.delete('Endpoint', name, project)
+    const secretsRemoved = await deleteSecrets(ctx, doc.spec.secretRefs ?? {})
+    return {endpoint: doc, references, secretsRemoved}
+  })
+}
+
+async function deleteSecrets(ctx: BerthContext, refs: Record<string, StoredSecretRef>): Promise<string[]> {
+  const removed: string[] = []
+  const current = await ctx.secrets()
+  for (const [field, stored] of Object.entries(refs)) {
+    const ref = parseRefKey(stored.key)
+    if (!ref) continue
+    // Secrets live in the store that saved them; the read-only env store holds nothing to delete.
+    const store = stored.backend === current.backend ? current : (await import('../secrets/index.js')).openSecretStore({backend: stored.backend, home: ctx.home, env: ctx.env})
+    if (store.backend === 'env') continue
+    if (await store.delete(ref)) removed.push(field)
+  }
+  return removed
+}
+
+export async function listEndpoints(ctx: BerthContext, options: {type?: EndpointType} = {}): Promise<EndpointDocument[]> {
+  const project = await ctx.project()
+  const docs = await ctx.state().list<EndpointSpec, EndpointStatus>('Endpoint', {project})
+  return options.type ? docs.filter((d) => d.spec.type === options.type) : docs
+}
+
+/** The endpoint's location for tables: address, server, URL or key id. */
+export function endpointTarget(spec: EndpointSpec): string {
+  return spec.address ?? spec.server ?? spec.url ?? spec.urlPrefix ?? spec.accessKeyId ?? ''
+}
+
+/** What `show` prints: every field, secrets replaced by where they are stored. */
+export function maskedEndpoint(doc: EndpointDocument): EndpointDocument & {secrets: Record<string, string>} {
+  const secrets: Record<string, string> = {}
+  for (const [field, ref] of Object.entries(doc.spec.secretRefs ?? {})) secrets[field] = `******** (${ref.backend})`
+  return {...doc, secrets}
+}
+
+/** Keep the outcome of the last connection test on the endpoint (status.lastTest). */
+export async function recordTestResult(ctx: BerthContext, name: string, result: {ok: boolean; summary: string}): Promise<void> {
+  const project = await ctx.project()
+  await ctx.state().update<EndpointSpec, EndpointStatus>('Endpoint', name, project, (doc) => ({...doc, status: {...doc.status, lastTest: {at: ctx.now().toISOString(), ...result}}}))
+}

@@ -1,0 +1,265 @@
+import {spawn as nodeSpawn} from 'node:child_process'
+
+import {AuthError, BerthError, ExternalError, NotFoundError} from '../errors.js'
+import {ConnectionError, httpAuthError} from '../net/errors.js'
+import {withGitCredentials} from './askpass.js'
+import {GitHttpUrl, parseGitHttpUrl} from './url.js'
+
+export interface LsRemoteTarget {
+  /** The repository URL: https, or http for this machine (see parseGitHttpUrl). */
+  url: string
+  username: string
+  password: string
+  /** The endpoint these come from, named in hints ("berth endpoint update NAME"). */
+  name?: string
+}
+
+export interface LsRemoteOptions {
+  /** Kill git and fail with a timeout error after this long (default 30 s). */
+  timeoutMs?: number
+  /** Where the private credentials directory is made (default: the OS temp directory). */
+  tmpDir?: string
+}
+
+export interface LsRemoteDeps {
+  /** Replaced in tests to see the command line and environment git is started with. */
+  spawn?: typeof nodeSpawn
+  /** The environment git starts from (default process.env). */
+  env?: NodeJS.ProcessEnv
+  /** The git program (default "git" on PATH). */
+  git?: string
+}
+
+export interface RemoteRef {
+  name: string
+  /** The commit: for annotated tags, the commit the tag points to. */
+  commit: string
+}
+
+export interface RemoteRefs {
+  /** The branch HEAD points to (the default branch); absent for an empty repository. */
+  head?: string
+  branches: RemoteRef[]
+  tags: RemoteRef[]
+}
+
+const MAX_STDOUT = 64 * 1024 * 1024
+const MAX_STDERR = 64 * 1024
+
+// Variables that would make git log HTTP traffic (Authorization headers included)
+// or point it at another repository or config.
+const DROPPED_ENV = /^(GIT_TRACE.*|GIT_CURL_VERBOSE|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_COMMON_DIR|GIT_ASKPASS|SSH_ASKPASS|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|GIT_CONFIG_PARAMETERS|GIT_REDACT_COOKIES)$/
+
+/** The arguments git is run with: no credentials, the URL after "--". */
+export function lsRemoteArgs(url: GitHttpUrl): string[] {
+  // An empty credential.helper drops the helpers from the user's config: git must
+  // use exactly the credentials berth gives it (through askpass), and must not
+  // store them anywhere.
+  return ['-c', 'credential.helper=', 'ls-remote', '--symref', '--', url.href]
+}
+
+/**
+ * List a remote repository's branches, tags and default branch with
+ * `git ls-remote --symref`, the credentials handed over through an askpass script
+ * (see askpass.ts), never the URL or argv. Only http(s) transports are allowed
+ * (GIT_ALLOW_PROTOCOL), prompts are off, and git is killed after `timeoutMs`.
+ * Failures become berth errors naming the step: AuthError (credentials refused),
+ * ConnectionError dns/connect/tls/timeout, NotFoundError (no such repository).
+ */
+export async function lsRemote(target: LsRemoteTarget, options: LsRemoteOptions = {}, deps: LsRemoteDeps = {}): Promise<RemoteRefs> {
+  const url = parseGitHttpUrl(target.url)
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const spawn = deps.spawn ?? nodeSpawn
+  const baseEnv: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(deps.env ?? process.env)) if (value !== undefined && !DROPPED_ENV.test(key)) baseEnv[key] = value
+
+  const result = await withGitCredentials(
+    {url: url.href, username: target.username, password: target.password, name: target.name},
+    ({env, dir}) =>
+      new Promise<{code: number | null; stdout: string; stderr: string; timedOut: boolean; spawnError?: Error}>((resolve) => {
+        const child = spawn(deps.git ?? 'git', lsRemoteArgs(url), {
+          cwd: dir,
+          env: {
+            ...baseEnv,
+            ...env,
+            GIT_ALLOW_PROTOCOL: 'http:https',
+            // English messages: failures are recognised from git's stderr.
+            LC_ALL: 'C',
+            LANGUAGE: 'C',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          // Its own process group, so a timeout kills git-remote-http too.
+          detached: process.platform !== 'win32',
+        })
+        let stdout = ''
+        let stderr = ''
+        let timedOut = false
+        let settled = false
+        const kill = () => {
+          try {
+            if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL')
+            else child.kill('SIGKILL')
+          } catch {
+            // already gone
+          }
+        }
+        const timer = setTimeout(() => {
+          timedOut = true
+          kill()
+        }, timeoutMs)
+        child.stdout?.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString('utf8')
+          if (stdout.length > MAX_STDOUT) kill()
+        })
+        child.stderr?.on('data', (chunk: Buffer) => {
+          if (stderr.length < MAX_STDERR) stderr += chunk.toString('utf8')
+        })
+        const finish = (code: number | null, spawnError?: Error) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resolve({code, stdout, stderr, timedOut, spawnError})
+        }
+        child.on('error', (err) => finish(null, err))
+        child.on('close', (code) => finish(code))
+      }),
+    {parentDir: options.tmpDir, baseEnv},
+  )
+
+  if (result.spawnError) {
+    if ((result.spawnError as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ExternalError('Cannot run git: it is not installed or not on PATH.', {hint: 'Install git (https://git-scm.com/downloads) and try again.'})
+    }
+    throw new ExternalError(`Cannot run git: ${result.spawnError.message}`)
+  }
+  if (result.timedOut) {
+    throw new ConnectionError('timeout', `git ls-remote ${url.href} did not finish within ${formatSeconds(timeoutMs)}; it was stopped.`, {
+      hint: 'Check the address and the network path to the Git server (proxy settings: https_proxy, http.proxy).',
+    })
+  }
+  if (result.code !== 0) throw classifyGitFailure(result.stderr, {url, password: target.password, username: target.username, name: target.name, exitCode: result.code})
+  if (result.stdout.length > MAX_STDOUT) throw new ExternalError(`git ls-remote ${url.href} printed more than ${MAX_STDOUT / 1024 / 1024} MiB of refs; stopped.`)
+  return parseLsRemote(result.stdout)
+}
+
+/** Parse `git ls-remote --symref` output. Refs other than branches, tags and HEAD are ignored. */
+export function parseLsRemote(output: string): RemoteRefs {
+  let head: string | undefined
+  const branches: RemoteRef[] = []
+  const tags = new Map<string, string>()
+  const peeled = new Map<string, string>()
+  for (const line of output.split('\n')) {
+    const tab = line.indexOf('\t')
+    if (tab < 0) continue
+    const left = line.slice(0, tab)
+    const ref = line.slice(tab + 1).trimEnd()
+    if (left.startsWith('ref: ')) {
+      if (ref === 'HEAD') head = stripPrefix(left.slice('ref: '.length), 'refs/heads/')
+      continue
+    }
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(left)) continue
+    if (ref.startsWith('refs/heads/')) branches.push({name: ref.slice('refs/heads/'.length), commit: left})
+    else if (ref.startsWith('refs/tags/')) {
+      const name = ref.slice('refs/tags/'.length)
+      if (name.endsWith('^{}')) peeled.set(name.slice(0, -3), left)
+      else tags.set(name, left)
+    }
+  }
+  return {
+    ...(head === undefined ? {} : {head}),
+    branches,
+    tags: [...tags].map(([name, commit]) => ({name, commit: peeled.get(name) ?? commit})),
+  }
+}
+
+function stripPrefix(value: string, prefix: string): string {
+  return value.startsWith(prefix) ? value.slice(prefix.length) : value
+}
+
+function formatSeconds(ms: number): string {
+  if (ms < 1000) return `${ms} ms`
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`
+}
+
+/** `text` with every secret (as is, percent-encoded, and as a Basic auth token) replaced by "***". */
+export function scrubSecrets(text: string, secrets: readonly string[], username?: string): string {
+  let out = text
+  const forms = new Set<string>()
+  for (const secret of secrets) {
+    if (!secret) continue
+    forms.add(secret)
+    forms.add(encodeURIComponent(secret))
+    if (username !== undefined) forms.add(Buffer.from(`${username}:${secret}`).toString('base64'))
+  }
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('***')
+  return out
+}
+
+export interface GitFailureContext {
+  url: GitHttpUrl
+  /** Scrubbed from anything quoted (also percent-encoded and inside a Basic token). */
+  password: string
+  username?: string
+  name?: string
+  exitCode?: number | null
+}
+
+/**
+ * Turn git's stderr into a berth error naming the failed step. The stderr quoted
+ * in messages has every secret scrubbed from it.
+ */
+export function classifyGitFailure(stderr: string, context: GitFailureContext): BerthError {
+  const {url} = context
+  const clean = scrubSecrets(stderr, [context.password], context.username)
+  const lines = clean
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+  const fatal = lines.filter((l) => /^(fatal|error):/.test(l)).map((l) => l.replace(/^(fatal|error):\s*/, ''))
+  const detail = (fatal.at(-1) ?? lines.at(-1) ?? `git exited with ${context.exitCode ?? 'a signal'}`).slice(0, 400)
+  // curl's own message after "unable to access '<url>': ".
+  const reason = /unable to access '[^']*':\s*(.*)$/.exec(detail)?.[1] ?? detail
+  const server = `the Git server at ${url.origin}`
+  const update = `berth endpoint update ${context.name ?? 'NAME'}`
+  const all = clean
+
+  if (/Authentication failed/i.test(all)) {
+    return httpAuthError(401, `Listing ${url.href}: ${server}`, `Check the username and password (or access token), then: ${update}`)
+  }
+  if (/could not read (Username|Password) for '([^']*)'/i.test(all)) {
+    const asked = /could not read (?:Username|Password) for '([^']*)'/i.exec(all)?.[1] ?? ''
+    return new AuthError(`Listing ${url.href}: git asked for credentials for ${asked}, which berth gives only to ${url.origin}.`, {
+      hint: 'The server probably redirected to another address; use that address as the endpoint URL.',
+    })
+  }
+  if (/returned error: 403|\b403 Forbidden/i.test(all)) {
+    return httpAuthError(403, `Listing ${url.href}: ${server}`, `The account lacks read access to this repository; grant it, or use another account: ${update}`)
+  }
+  if (/returned error: 401/i.test(all)) return httpAuthError(401, `Listing ${url.href}: ${server}`, `Check the username and password (or access token), then: ${update}`)
+  if (/Could not resolve (host|proxy)/i.test(all)) {
+    return new ConnectionError('dns', `Could not resolve the host of ${server} (DNS): ${reason}`, {hint: 'Check the host name in the repository URL.'})
+  }
+  if (/timed out|Operation too slow/i.test(reason)) {
+    return new ConnectionError('timeout', `${server} did not answer in time: ${reason}`, {hint: 'Check the address and the network path to it (proxy settings: https_proxy, http.proxy).'})
+  }
+  if (/Failed to connect|Couldn't connect|Connection refused|No route to host|Network is unreachable/i.test(reason)) {
+    return new ConnectionError('connect', `Could not connect to ${server}: ${reason}`, {hint: 'Check the port and that the Git server is running.'})
+  }
+  if (/SSL certificate problem|server certificate verification failed|certificate|SSL[_: ]|SSL routines|gnutls|TLS (handshake|alert|connection)|wrong version number|handshake/i.test(reason)) {
+    const untrusted = /certificate/i.test(reason)
+    return new ConnectionError('tls', `TLS failed talking to ${server}: ${reason}`, {
+      hint: untrusted
+        ? 'The server\'s certificate is not trusted for this address. Use the right address, or make its CA trusted for git (GIT_SSL_CAINFO=ca.pem or git config --global http.sslCAInfo ca.pem).'
+        : 'Check that the server speaks HTTPS on this port (an http:// server addressed as https:// fails like this).',
+    })
+  }
+  if (/Connection reset|Empty reply from server|Recv failure|Send failure/i.test(reason)) {
+    return new ConnectionError('connect', `The connection to ${server} broke: ${reason}`, {hint: 'Check the address (an http URL for an https server?) and any proxy in between.'})
+  }
+  if (/repository '[^']*' not found|Repository not found|returned error: 404/i.test(all)) {
+    return new NotFoundError(`Repository ${url.href} not found on ${server} (HTTP 404).`, {
+      hint: 'Check the repository path (for a codearts-repo endpoint: --repository, relative to the URL prefix); some servers also answer 404 when the account may not see the repository.',
+    })
+  }
+  return new ExternalError(`git ls-remote ${url.href} failed: ${detail}`)
+}
