@@ -5,7 +5,7 @@ import {checkEndpoint} from '../../lib/endpoints/check.js'
 import {credentialsOf} from '../../lib/endpoints/credentials.js'
 import {recordTestResult} from '../../lib/endpoints/service.js'
 import {EndpointSpec, EndpointStatus} from '../../lib/endpoints/types.js'
-import {isBerthError, messageOf} from '../../lib/errors.js'
+import {UsageError, isBerthError, messageOf} from '../../lib/errors.js'
 
 export default class EndpointTest extends BerthCommand<typeof EndpointTest> {
   static override summary = 'Connect with an endpoint\'s credentials and report what was found.'
@@ -22,12 +22,23 @@ A failure names the step that failed (DNS, connect, TLS, auth, timeout) and exit
   async run() {
     const project = await this.context.project()
     const doc = await this.context.state().get<EndpointSpec, EndpointStatus>('Endpoint', this.args.name, project)
+    // Bad input is refused before anything is recorded as a failed test.
+    if (this.flags['iam-url'] !== undefined) {
+      if (doc.spec.type !== 'iam') throw new UsageError(`--iam-url applies to iam endpoints; "${doc.metadata.name}" is a ${doc.spec.type} endpoint.`)
+      const {parseIamUrl} = await import('../../lib/iam/check.js')
+      parseIamUrl(this.flags['iam-url'])
+    }
+    if (this.flags.repository !== undefined && doc.spec.type !== 'codearts-repo') throw new UsageError(`--repository applies to codearts-repo endpoints; "${doc.metadata.name}" is a ${doc.spec.type} endpoint.`)
     const creds = await credentialsOf(this.context, doc)
     this.notice(`Testing ${doc.spec.type} endpoint "${doc.metadata.name}"…`)
     try {
       const check = await checkEndpoint(creds, {timeoutMs: this.flags.timeout * 1000, iamUrl: this.flags['iam-url'], repository: this.flags.repository})
       await recordTestResult(this.context, doc.metadata.name, {ok: true, summary: check.summary})
-      if (!this.jsonEnabled()) this.log(`OK: ${check.summary}`)
+      if (!this.jsonEnabled()) {
+        this.log(`OK: ${check.summary}`)
+        const notes = check.details.notes
+        if (Array.isArray(notes)) for (const note of notes) this.notice(`Note: ${note}`)
+      }
       return {name: doc.metadata.name, type: doc.spec.type, ok: true, summary: check.summary, details: check.details}
     } catch (error) {
       const step = isBerthError(error) && 'step' in error ? String((error as {step: unknown}).step) : undefined

@@ -12,7 +12,7 @@ export default class ImagePull extends BerthCommand<typeof ImagePull> {
 The engine is DOCKER_HOST, or the default socket. Progress goes to stderr (per layer, updated in place at a terminal); the pulled reference is printed on stdout.`
   static override examples = ['<%= config.bin %> <%= command.id %> --endpoint my-registry team/app:1.4', '<%= config.bin %> <%= command.id %> -e my-registry team/app:1.4 --json']
   static override args = {
-    ref: Args.string({name: 'REPOSITORY:TAG', description: 'Repository path and tag in the registry, e.g. team/app:1.4.', required: true}),
+    image: Args.string({description: 'REPOSITORY:TAG in the registry, e.g. team/app:1.4 (no host: the endpoint says which registry).', required: true}),
   }
   static override flags = {
     endpoint: Flags.string({char: 'e', summary: 'The docker-registry endpoint to pull from.', required: true}),
@@ -24,7 +24,7 @@ The engine is DOCKER_HOST, or the default socket. Progress goes to stderr (per l
     const progress = this.jsonEnabled() ? undefined : createProgressRenderer(process.stderr)
     let result: PullImageResult
     try {
-      result = await pullImage({endpoint: creds, ref: this.args.ref}, {engine, onProgress: progress && ((e) => progress.update(e))})
+      result = await pullImage({endpoint: creds, ref: this.args.image}, {engine, onProgress: progress && ((e) => progress.update(e))})
     } finally {
       progress?.done()
     }

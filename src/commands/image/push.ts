@@ -16,7 +16,7 @@ The engine is DOCKER_HOST, or the default socket. Progress goes to stderr (per l
     '<%= config.bin %> <%= command.id %> app:1.4 -e my-registry --json',
   ]
   static override args = {
-    localImage: Args.string({name: 'LOCAL_IMAGE', description: 'A local image: NAME[:TAG], or an image id with --as.', required: true}),
+    local_image: Args.string({description: 'A local image: NAME[:TAG], or an image id with --as.', required: true}),
   }
   static override flags = {
     endpoint: Flags.string({char: 'e', summary: 'The docker-registry endpoint to push to.', required: true}),
@@ -29,7 +29,7 @@ The engine is DOCKER_HOST, or the default socket. Progress goes to stderr (per l
     const progress = this.jsonEnabled() ? undefined : createProgressRenderer(process.stderr)
     let result: PushImageResult
     try {
-      result = await pushImage({localImage: this.args.localImage, endpoint: creds, as: this.flags.as}, {engine, onProgress: progress && ((e) => progress.update(e))})
+      result = await pushImage({localImage: this.args.local_image, endpoint: creds, as: this.flags.as}, {engine, onProgress: progress && ((e) => progress.update(e))})
     } finally {
       progress?.done()
     }

@@ -16,6 +16,7 @@ import {promises as fs, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
+import type {CredentialsOf} from '../endpoints/types.js'
 import {UsageError, ValidationError} from '../errors.js'
 import {parseGitHttpUrl} from './url.js'
 
@@ -31,7 +32,7 @@ export interface GitCredential {
 export interface PreparedGitCredentials {
   /**
    * Variables to add to the git child's environment: GIT_ASKPASS, GIT_TERMINAL_PROMPT=0
-   * and GIT_CONFIG_COUNT/KEY/VALUE entries that empty `credential.<origin>.helper`, so
+   * (unless allowTerminalPrompt) and GIT_CONFIG_COUNT/KEY/VALUE entries that empty `credential.<origin>.helper`, so
    * the user's own credential helpers are not asked for (or told about) these origins
    * while their helpers for other hosts keep working.
    */
@@ -43,6 +44,16 @@ export interface PreparedGitCredentials {
 export interface PrepareGitCredentialsOptions {
   /** The environment the child starts from: existing GIT_CONFIG_COUNT entries are kept and appended to. */
   baseEnv?: NodeJS.ProcessEnv
+  /**
+   * Leave git's terminal prompt on for hosts berth has no credentials for (e.g. `endpoint
+   * exec` at a terminal). Default false: GIT_TERMINAL_PROMPT=0, so git fails instead of waiting.
+   */
+  allowTerminalPrompt?: boolean
+}
+
+/** The credentials of a git or codearts-repo endpoint, as prepareGitCredentials takes them. */
+export function gitCredentialOf(creds: CredentialsOf<'git'> | CredentialsOf<'codearts-repo'>): GitCredential {
+  return {url: creds.type === 'git' ? creds.url : creds.urlPrefix, username: creds.username, password: creds.password, name: creds.name}
 }
 
 /** A value as one single-quoted sh word. */
@@ -122,7 +133,8 @@ export async function prepareGitCredentials(
 
   const base = options.baseEnv ?? {}
   const existing = /^\d+$/.test(base.GIT_CONFIG_COUNT ?? '') ? Number(base.GIT_CONFIG_COUNT) : 0
-  const env: Record<string, string> = {GIT_ASKPASS: askpass, GIT_TERMINAL_PROMPT: '0'}
+  const env: Record<string, string> = {GIT_ASKPASS: askpass}
+  if (!options.allowTerminalPrompt) env.GIT_TERMINAL_PROMPT = '0'
   for (const [i, {origin}] of origins.entries()) {
     env[`GIT_CONFIG_KEY_${existing + i}`] = `credential.${origin}.helper`
     env[`GIT_CONFIG_VALUE_${existing + i}`] = ''

@@ -1,6 +1,7 @@
 import {spawn as nodeSpawn} from 'node:child_process'
 
 import {AuthError, BerthError, ExternalError, NotFoundError} from '../errors.js'
+import {printable} from '../names.js'
 import {ConnectionError, httpAuthError} from '../net/errors.js'
 import {withGitCredentials} from './askpass.js'
 import {GitHttpUrl, parseGitHttpUrl} from './url.js'
@@ -137,8 +138,8 @@ export async function lsRemote(target: LsRemoteTarget, options: LsRemoteOptions 
       hint: 'Check the address and the network path to the Git server (proxy settings: https_proxy, http.proxy).',
     })
   }
-  if (result.code !== 0) throw classifyGitFailure(result.stderr, {url, password: target.password, username: target.username, name: target.name, exitCode: result.code})
   if (result.stdout.length > MAX_STDOUT) throw new ExternalError(`git ls-remote ${url.href} printed more than ${MAX_STDOUT / 1024 / 1024} MiB of refs; stopped.`)
+  if (result.code !== 0) throw classifyGitFailure(result.stderr, {url, password: target.password, username: target.username, name: target.name, exitCode: result.code})
   return parseLsRemote(result.stdout)
 }
 
@@ -210,24 +211,29 @@ export interface GitFailureContext {
  */
 export function classifyGitFailure(stderr: string, context: GitFailureContext): BerthError {
   const {url} = context
-  const clean = scrubSecrets(stderr, [context.password], context.username)
-  const lines = clean
+  // Recognise on git's own text; scrub only what is quoted (scrubbing first would mangle
+  // the words matched on when the password is short).
+  const lines = stderr
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '')
   const fatal = lines.filter((l) => /^(fatal|error):/.test(l)).map((l) => l.replace(/^(fatal|error):\s*/, ''))
-  const detail = (fatal.at(-1) ?? lines.at(-1) ?? `git exited with ${context.exitCode ?? 'a signal'}`).slice(0, 400)
+  const rawDetail = fatal.at(-1) ?? lines.at(-1) ?? `git exited with ${context.exitCode ?? 'a signal'}`
   // curl's own message after "unable to access '<url>': ".
-  const reason = /unable to access '[^']*':\s*(.*)$/.exec(detail)?.[1] ?? detail
+  const rawReason = /unable to access '[^']*':\s*(.*)$/.exec(rawDetail)?.[1] ?? rawDetail
+  // The server's words (remote: lines) are quoted too: no terminal escapes, bounded length.
+  const safe = (text: string) => printable(scrubSecrets(text, [context.password], context.username), 400)
+  const detail = safe(rawDetail)
+  const reason = safe(rawReason)
+  const all = stderr
   const server = `the Git server at ${url.origin}`
   const update = `berth endpoint update ${context.name ?? 'NAME'}`
-  const all = clean
 
   if (/Authentication failed/i.test(all)) {
     return httpAuthError(401, `Listing ${url.href}: ${server}`, `Check the username and password (or access token), then: ${update}`)
   }
   if (/could not read (Username|Password) for '([^']*)'/i.test(all)) {
-    const asked = /could not read (?:Username|Password) for '([^']*)'/i.exec(all)?.[1] ?? ''
+    const asked = safe(/could not read (?:Username|Password) for '([^']*)'/i.exec(all)?.[1] ?? '')
     return new AuthError(`Listing ${url.href}: git asked for credentials for ${asked}, which berth gives only to ${url.origin}.`, {
       hint: 'The server probably redirected to another address; use that address as the endpoint URL.',
     })
@@ -239,21 +245,21 @@ export function classifyGitFailure(stderr: string, context: GitFailureContext): 
   if (/Could not resolve (host|proxy)/i.test(all)) {
     return new ConnectionError('dns', `Could not resolve the host of ${server} (DNS): ${reason}`, {hint: 'Check the host name in the repository URL.'})
   }
-  if (/timed out|Operation too slow/i.test(reason)) {
+  if (/timed out|Operation too slow/i.test(rawReason)) {
     return new ConnectionError('timeout', `${server} did not answer in time: ${reason}`, {hint: 'Check the address and the network path to it (proxy settings: https_proxy, http.proxy).'})
   }
-  if (/Failed to connect|Couldn't connect|Connection refused|No route to host|Network is unreachable/i.test(reason)) {
+  if (/Failed to connect|Couldn't connect|Connection refused|No route to host|Network is unreachable/i.test(rawReason)) {
     return new ConnectionError('connect', `Could not connect to ${server}: ${reason}`, {hint: 'Check the port and that the Git server is running.'})
   }
-  if (/SSL certificate problem|server certificate verification failed|certificate|SSL[_: ]|SSL routines|gnutls|TLS (handshake|alert|connection)|wrong version number|handshake/i.test(reason)) {
-    const untrusted = /certificate/i.test(reason)
+  if (/SSL certificate problem|server certificate verification failed|certificate|SSL[_: ]|SSL routines|gnutls|TLS (handshake|alert|connection)|wrong version number|handshake/i.test(rawReason)) {
+    const untrusted = /certificate/i.test(rawReason)
     return new ConnectionError('tls', `TLS failed talking to ${server}: ${reason}`, {
       hint: untrusted
         ? 'The server\'s certificate is not trusted for this address. Use the right address, or make its CA trusted for git (GIT_SSL_CAINFO=ca.pem or git config --global http.sslCAInfo ca.pem).'
         : 'Check that the server speaks HTTPS on this port (an http:// server addressed as https:// fails like this).',
     })
   }
-  if (/Connection reset|Empty reply from server|Recv failure|Send failure/i.test(reason)) {
+  if (/Connection reset|Empty reply from server|Recv failure|Send failure/i.test(rawReason)) {
     return new ConnectionError('connect', `The connection to ${server} broke: ${reason}`, {hint: 'Check the address (an http URL for an https server?) and any proxy in between.'})
   }
   if (/repository '[^']*' not found|Repository not found|returned error: 404/i.test(all)) {

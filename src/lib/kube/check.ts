@@ -186,11 +186,23 @@ async function sendBounded<T>(send: (options: ConfigurationOptions) => Promise<T
 export function kubeRequestError(error: unknown, context: {target: string; authHint?: string}): BerthError {
   if (error instanceof BerthError) return error
   const status = apiStatusOf(error)
-  if (status === undefined) return classifyNetworkError(error, context.target)
+  if (status === undefined) return classifyNetworkError(withoutFetchPrefix(error), context.target)
   if (status === 401) return httpAuthError(status, context.target, context.authHint)
   if (status === 403) return httpAuthError(status, context.target)
   const message = apiMessageOf(error)
   return new ExternalError(`${context.target} answered HTTP ${status}${message ? `: ${message}` : ''}.`, {cause: error})
+}
+
+/**
+ * node-fetch (under client-node) words a system error as "request to URL failed, reason: WHY"
+ * and copies its `code`; keep just WHY so messages do not repeat the URL.
+ */
+function withoutFetchPrefix(error: unknown): unknown {
+  if (!(error instanceof Error)) return error
+  const match = /^request to \S+ failed, reason: (.+)$/s.exec(error.message)
+  if (!match) return error
+  // Not `cause`: classifyNetworkError reports the innermost cause's message.
+  return Object.assign(new Error(match[1]), {code: (error as {code?: unknown}).code, fetchError: error})
 }
 
 /** The HTTP status of client-node's ApiException (a numeric `code` with a `body`). */

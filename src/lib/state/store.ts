@@ -165,7 +165,7 @@ export class StateStore {
    * Read, change and write one object under the lock. `change` gets a copy and
    * returns the new document; name, kind and project cannot change.
    */
-  async update<S, T>(kind: Kind, name: string, project: string | undefined, change: (doc: BerthDocument<S, T>) => BerthDocument<S, T> | Promise<BerthDocument<S, T>>): Promise<BerthDocument<S, T>> {
+  async update<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project: string | undefined, change: (doc: BerthDocument<S, T>) => BerthDocument<S, T> | Promise<BerthDocument<S, T>>): Promise<BerthDocument<S, T>> {
     return this.withLock(async () => {
       const current = await this.get<S, T>(kind, name, project)
       const next = await change(structuredClone(current))
@@ -182,7 +182,7 @@ export class StateStore {
   }
 
   /** Delete an object; returns the deleted document. */
-  async delete<S, T>(kind: Kind, name: string, project?: string): Promise<BerthDocument<S, T>> {
+  async delete<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project?: string): Promise<BerthDocument<S, T>> {
     return this.withLock(async () => {
       const current = await this.get<S, T>(kind, name, project)
       const file = this.fileFor(kind, name, project)

@@ -1,0 +1,85 @@
+import {expect} from 'chai'
+import {promises as fs} from 'node:fs'
+import path from 'node:path'
+
+import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
+
+/** Every file under a directory with its content. */
+async function snapshot(dir: string): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = []
+  for (const entry of await fs.readdir(dir, {withFileTypes: true, recursive: true})) {
+    if (entry.isFile() && !entry.name.endsWith('.lock')) out.push([path.join(entry.parentPath, entry.name), await fs.readFile(path.join(entry.parentPath, entry.name), 'latin1')])
+  }
+  return out.sort()
+}
+
+describe('berth credential git get|store|erase', () => {
+  let home: string
+  let cleanup: () => void
+  const secret = 'git-helper-secret-42'
+  const env = (extra: NodeJS.ProcessEnv = {}) => berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'test-passphrase', ...extra})
+  const berth = (args: string[], input?: string, extra: NodeJS.ProcessEnv = {}) => runBerth(args, {env: env(extra), input})
+
+  before(async () => {
+    ;({home, cleanup} = tempHome())
+    const a = await berth(['endpoint', 'create', 'git', 'app', '--url', 'https://git.example.com/team/app.git', '--username', 'ci', '--password-env', 'S'], undefined, {S: secret})
+    expect(a.code, a.stderr).to.equal(0)
+    const b = await berth(['endpoint', 'create', 'codearts-repo', 'hub', '--url-prefix', 'https://git.example.com', '--username', 'tenant/ci-user', '--password-env', 'S'], undefined, {S: 'hub-secret'})
+    expect(b.code, b.stderr).to.equal(0)
+  })
+  after(() => cleanup())
+
+  it('get prints the matching endpoint\'s username and password', async () => {
+    const app = await berth(['credential', 'git', 'get'], 'protocol=https\nhost=git.example.com\npath=team/app.git\n\n')
+    expect(app).to.deep.equal({code: 0, stdout: `username=ci\npassword=${secret}\n`, stderr: ''})
+    const hub = await berth(['credential', 'git', 'get'], 'protocol=https\nhost=git.example.com\npath=other/lib.git\ncapability[]=authtype\n\n')
+    expect(hub).to.deep.equal({code: 0, stdout: 'username=tenant/ci-user\npassword=hub-secret\n', stderr: ''})
+  })
+
+  it('get without a path matches by host, the first endpoint by name', async () => {
+    const r = await berth(['credential', 'git', 'get'], 'protocol=https\nhost=git.example.com\n\n')
+    expect(r).to.deep.equal({code: 0, stdout: `username=ci\npassword=${secret}\n`, stderr: ''})
+  })
+
+  it('get prints nothing without a match', async () => {
+    for (const input of ['protocol=https\nhost=other.example.com\npath=team/app.git\n\n', 'protocol=http\nhost=git.example.com\n\n', 'protocol=https\nhost=git.example.com\nusername=someone-else\n\n', '']) {
+      expect(await berth(['credential', 'git', 'get'], input), input).to.deep.equal({code: 0, stdout: '', stderr: ''})
+    }
+  })
+
+  it('refuses malformed input with exit 2, without echoing it', async () => {
+    const before = await snapshot(home)
+    for (const action of ['get', 'store', 'erase']) {
+      const r = await berth(['credential', 'git', action], `protocol=https\nhost=git.example.com\n${secret}\n\n`)
+      expect(r.code, action).to.equal(2)
+      expect(r.stdout, action).to.equal('')
+      expect(r.stderr, action).to.equal(
+        "Error: Malformed git credential input on line 3: expected key=value.\nHint: This command is run by git: git config credential.helper '!berth credential git'. Input is key=value lines ended by a blank line (see gitcredentials(7)).\n",
+      )
+    }
+    expect(await snapshot(home)).to.deep.equal(before)
+  })
+
+  it('store and erase change nothing', async () => {
+    const before = await snapshot(home)
+    const stored = await berth(['credential', 'git', 'store'], `protocol=https\nhost=git.example.com\npath=team/app.git\nusername=ci\npassword=${secret}\n\n`)
+    expect(stored).to.deep.equal({code: 0, stdout: '', stderr: ''})
+    const other = await berth(['credential', 'git', 'store'], 'protocol=https\nhost=git.example.com\npath=team/app.git\nusername=ci\npassword=typed\n\n')
+    expect(other).to.deep.equal({
+      code: 0,
+      stdout: '',
+      stderr: 'berth: git used credentials for https://git.example.com/team/app.git that differ from endpoint "app"; berth did not save them. To change the endpoint: berth endpoint update app\n',
+    })
+    const erased = await berth(['credential', 'git', 'erase'], `protocol=https\nhost=git.example.com\npath=team/app.git\nusername=ci\npassword=${secret}\n\n`)
+    expect(erased).to.deep.equal({
+      code: 0,
+      stdout: '',
+      stderr: 'berth: https://git.example.com/team/app.git rejected the credentials of endpoint "app"; berth keeps them. Check them with: berth endpoint test app; change them with: berth endpoint update app\n',
+    })
+    const unrelated = await berth(['credential', 'git', 'erase'], 'protocol=https\nhost=nowhere.example.com\nusername=a\npassword=b\n\n')
+    expect(unrelated).to.deep.equal({code: 0, stdout: '', stderr: ''})
+    expect(await snapshot(home)).to.deep.equal(before)
+    const still = await berth(['credential', 'git', 'get'], 'protocol=https\nhost=git.example.com\npath=team/app.git\n\n')
+    expect(still.stdout).to.equal(`username=ci\npassword=${secret}\n`)
+  })
+})

@@ -1,0 +1,172 @@
+import {expect} from 'chai'
+import {execFile} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
+import {promises as fs} from 'node:fs'
+import path from 'node:path'
+import {promisify} from 'node:util'
+
+import {StateStore} from '../../../src/lib/state/store.js'
+import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
+import {requireKeychain} from '../../helpers/keychain.js'
+
+const run = promisify(execFile)
+
+/** Every file under a directory, with its content. */
+async function filesUnder(dir: string): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = []
+  for (const entry of await fs.readdir(dir, {withFileTypes: true, recursive: true})) {
+    if (entry.isFile()) out.push([path.join(entry.parentPath, entry.name), await fs.readFile(path.join(entry.parentPath, entry.name), 'utf8')])
+  }
+  return out
+}
+
+const KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+- name: dev
+  cluster:
+    server: https://127.0.0.1:6443
+    certificate-authority-data: ${Buffer.from('not-really-a-ca').toString('base64')}
+users:
+- name: admin
+  user:
+    token: kube-token-value-123
+contexts:
+- name: dev-admin
+  context: {cluster: dev, user: admin}
+current-context: dev-admin
+`
+
+describe('berth endpoint create/list/show/update/delete', () => {
+  let home: string
+  let cleanup: () => void
+  const secret = `pw-${randomBytes(6).toString('hex')}`
+  beforeEach(() => ({home, cleanup} = tempHome()))
+  afterEach(() => cleanup())
+
+  const env = (extra: NodeJS.ProcessEnv = {}) => berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'test-passphrase', ...extra})
+  const berth = (args: string[], extra: NodeJS.ProcessEnv = {}, input?: string) => runBerth(args, {env: env(extra), input})
+
+  it('creates each of the five types from flags, lists and shows them with secrets masked', async () => {
+    const kubeconfig = path.join(home, 'kubeconfig.yaml')
+    await fs.writeFile(kubeconfig, KUBECONFIG)
+    const creates: Array<[string[], string | undefined]> = [
+      [['endpoint', 'create', 'docker-registry', 'hub', '--address', 'https://registry.example.com', '--username', 'ci', '--password-stdin'], `${secret}\n`],
+      [['endpoint', 'create', 'kubernetes', 'dev', '--kubeconfig', kubeconfig, '--server', 'https://127.0.0.1:6443/'], undefined],
+      [['endpoint', 'create', 'git', 'app', '--url', 'https://git.example.com/team/app.git', '--username', 'ci', '--password-env', 'THE_SECRET'], undefined],
+      [['endpoint', 'create', 'iam', 'cloud', '--access-key-id', 'HPUAEXAMPLEKEY000001', '--secret-access-key-env', 'THE_SECRET'], undefined],
+      [['endpoint', 'create', 'codearts-repo', 'codehub', '--url-prefix', 'https://codehub.example.com', '--username', 'tenant/ci-user', '--password-stdin', '--description', 'CodeArts Repo'], secret],
+    ]
+    for (const [args, input] of creates) {
+      const result = await berth(args, {THE_SECRET: secret}, input)
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(0)
+    }
+    const list = await berth(['endpoint', 'list', '--json'])
+    expect(list.code).to.equal(0)
+    const items = JSON.parse(list.stdout) as Array<{name: string; type: string; target: string}>
+    expect(items.map((i) => [i.name, i.type, i.target])).to.deep.equal([
+      ['app', 'git', 'https://git.example.com/team/app.git'],
+      ['cloud', 'iam', 'HPUAEXAMPLEKEY000001'],
+      ['codehub', 'codearts-repo', 'https://codehub.example.com'],
+      ['dev', 'kubernetes', 'https://127.0.0.1:6443/'],
+      ['hub', 'docker-registry', 'https://registry.example.com'],
+    ])
+    const filtered = await berth(['endpoint', 'list', '--type', 'kubernetes'])
+    expect(filtered.stdout).to.equal(`NAME  TYPE        ${'TARGET'.padEnd(23)}  USERNAME  LAST TEST\ndev   kubernetes  https://127.0.0.1:6443/\n`)
+
+    const show = await berth(['endpoint', 'show', 'hub'])
+    expect(show.code).to.equal(0)
+    expect(show.stdout).to.match(/^name +hub\nproject +default\ntype +docker-registry\naddress +https:\/\/registry\.example\.com\nusername +ci\npassword +\*{8} \(file\)\ncreated +\S+ by \S+\nused by +-\n$/)
+    const showJson = JSON.parse((await berth(['endpoint', 'show', 'dev', '--json'])).stdout)
+    expect(showJson.spec).to.include({type: 'kubernetes', server: 'https://127.0.0.1:6443/', context: 'dev-admin'})
+    expect(showJson.secrets).to.deep.equal({kubeconfig: '******** (file)'})
+
+    // No secret value, nor the kubeconfig's token, in any file berth keeps or in any output.
+    for (const [file, content] of await filesUnder(home)) {
+      if (file === kubeconfig) continue
+      expect(content, file).to.not.contain(secret)
+      expect(content, file).to.not.contain('kube-token-value-123')
+    }
+    for (const out of [list.stdout, show.stdout, JSON.stringify(showJson)]) expect(out).to.not.contain(secret)
+  })
+
+  it('updates fields and the secret, and names the objects that use the endpoint', async () => {
+    expect((await berth(['endpoint', 'create', 'git', 'app', '--url', 'https://git.example.com/a.git', '--username', 'ci', '--password-stdin'], {}, 'old')).code).to.equal(0)
+    await new StateStore({home}).create({kind: 'DeploymentRuntime', metadata: {name: 'web', project: 'default'}, spec: {repoEndpoint: 'app', path: 'deploy'}})
+    const update = await berth(['endpoint', 'update', 'app', '--username', 'deployer', '--password-stdin', '--json'], {}, 'new-secret')
+    expect(update.code, update.stderr).to.equal(0)
+    const body = JSON.parse(update.stdout)
+    expect(body.spec).to.include({username: 'deployer', url: 'https://git.example.com/a.git'})
+    expect(body.references).to.deep.equal([{kind: 'DeploymentRuntime', name: 'web', field: 'spec.repoEndpoint'}])
+    const human = await berth(['endpoint', 'update', 'app', '--url', 'https://git.example.com/b.git'])
+    expect(human.stderr).to.equal('Updated endpoint "app".\nThese objects use it and may need updating too:\n  DeploymentRuntime/web (spec.repoEndpoint)\n')
+    const doc = await new StateStore({home}).get('Endpoint', 'app')
+    expect(doc.metadata.generation).to.equal(3)
+    expect(doc.spec).to.include({url: 'https://git.example.com/b.git', username: 'deployer'})
+    const nothing = await berth(['endpoint', 'update', 'app', '--url', 'https://git.example.com/b.git'])
+    expect(nothing.stderr).to.equal('Nothing to change in endpoint "app".\n')
+  })
+
+  it('refuses to delete an endpoint in use unless --force, then removes its secret', async () => {
+    expect((await berth(['endpoint', 'create', 'docker-registry', 'hub', '--address', 'http://127.0.0.1:5000', '--username', 'ci', '--password-stdin'], {}, secret)).code).to.equal(0)
+    const store = new StateStore({home})
+    await store.create({kind: 'Service', metadata: {name: 'web', project: 'default'}, spec: {deploy: {clusterEndpoint: 'k8s', registryEndpoint: 'hub'}}})
+    await store.create({kind: 'Trigger', metadata: {name: 'on-push', project: 'default'}, spec: {endpoint: 'hub'}})
+    const before = await filesUnder(home)
+    const refused = await berth(['endpoint', 'delete', 'hub'])
+    expect(refused.code).to.equal(1)
+    expect(refused.stderr).to.equal(
+      'Error: Endpoint "hub" is used by 2 objects: Service "web" (spec.deploy.registryEndpoint), Trigger "on-push" (spec.endpoint).\nHint: Change those first, or delete anyway with: berth endpoint delete hub --force\n',
+    )
+    expect(await filesUnder(home)).to.deep.equal(before)
+    const forced = await berth(['endpoint', 'delete', 'hub', '--force', '--json'])
+    expect(forced.code).to.equal(0)
+    expect(JSON.parse(forced.stdout)).to.include({name: 'hub', deleted: true})
+    expect(JSON.parse(forced.stdout).secretsRemoved).to.deep.equal(['password'])
+    const secrets = JSON.parse(await fs.readFile(path.join(home, 'secrets.enc'), 'utf8'))
+    expect(Object.keys(secrets.entries)).to.deep.equal([])
+    const gone = await berth(['endpoint', 'show', 'hub'])
+    expect(gone.code).to.equal(1)
+    expect(gone.stderr).to.equal('Error: Endpoint "hub" not found in project "default".\nHint: List what exists with: berth endpoint list\n')
+  })
+
+  it('keeps endpoints apart by project', async () => {
+    expect((await berth(['endpoint', 'create', 'iam', 'cloud', '--access-key-id', 'AAAABBBBCCCCDDDDEEEE', '--secret-access-key-stdin', '--project', 'team-a'], {}, 'sk')).code).to.equal(0)
+    expect(JSON.parse((await berth(['endpoint', 'list', '--json'])).stdout)).to.deep.equal([])
+    expect(JSON.parse((await berth(['endpoint', 'list', '--json'], {BERTH_PROJECT: 'team-a'})).stdout)).to.have.length(1)
+  })
+
+  it('stores the secret in the real keychain, nowhere under BERTH_HOME, and removes it on delete', async function () {
+    requireKeychain(this)
+    const service = `berth-test-${randomBytes(4).toString('hex')}`
+    const kenv = {BERTH_SECRET_STORE: 'keychain', BERTH_KEYCHAIN_SERVICE: service}
+    const created = await runBerth(['endpoint', 'create', 'docker-registry', 'hub', '--address', 'https://r.example.com', '--username', 'ci', '--password-stdin'], {env: berthEnv(home, kenv), input: secret})
+    expect(created.code, created.stderr).to.equal(0)
+    expect(created.stderr).to.equal('Created docker-registry endpoint "hub" in project "default" (secret in the keychain store).\n')
+    const {stdout} = await run('secret-tool', ['lookup', 'service', service, 'username', 'default/Endpoint/hub/password'])
+    expect(stdout).to.equal(secret)
+    for (const [file, content] of await filesUnder(home)) expect(content, file).to.not.contain(secret)
+    const deleted = await runBerth(['endpoint', 'delete', 'hub'], {env: berthEnv(home, kenv)})
+    expect(deleted.code).to.equal(0)
+    const lookup = await run('secret-tool', ['lookup', 'service', service, 'username', 'default/Endpoint/hub/password']).then(() => 'found', () => 'absent')
+    expect(lookup).to.equal('absent')
+  })
+
+  it('fails with the documented error when the keychain is unreachable, and saves nothing', async () => {
+    const result = await runBerth(['endpoint', 'create', 'iam', 'cloud', '--access-key-id', 'AAAABBBBCCCCDDDDEEEE', '--secret-access-key-stdin'], {
+      env: {...berthEnv(home, {BERTH_SECRET_STORE: 'keychain'}), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus'},
+      input: 'sk',
+    })
+    expect(result.code).to.equal(1)
+    expect(result.stderr).to.match(/^Error: The OS keychain is not reachable: Couldn't access platform storage: [^\n]+\.\nHint: On a machine without a keychain, choose a secret store explicitly: BERTH_SECRET_STORE=file with BERTH_PASSPHRASE set \(an encrypted file\), or BERTH_SECRET_STORE=env to read secrets from BERTH_SECRET_<NAME>_<FIELD> variables \(read-only, for CI\)\.\n$/)
+    expect((await filesUnder(home)).filter(([f]) => f.endsWith('.yaml'))).to.deep.equal([])
+  })
+
+  it('reads secrets from BERTH_SECRET_<NAME>_<FIELD> with the env store', async () => {
+    expect((await berth(['endpoint', 'create', 'iam', 'cloud', '--access-key-id', 'AAAABBBBCCCCDDDDEEEE', '--secret-access-key-stdin'], {}, 'sk-from-file')).code).to.equal(0)
+    const refused = await berth(['endpoint', 'create', 'iam', 'other', '--access-key-id', 'AAAABBBBCCCCDDDDEEEE', '--secret-access-key-stdin'], {BERTH_SECRET_STORE: 'env'}, 'sk')
+    expect(refused.code).to.equal(2)
+    expect(refused.stderr).to.equal('Error: The env secret store is read-only: cannot save the secretAccessKey of Endpoint "other".\nHint: Set BERTH_SECRET_OTHER_SECRET_ACCESS_KEY in the environment instead, or choose a writable store with BERTH_SECRET_STORE=keychain or BERTH_SECRET_STORE=file.\n')
+    expect((await filesUnder(home)).map(([f]) => path.basename(f)).filter((f) => f.endsWith('.yaml'))).to.deep.equal(['cloud.yaml'])
+  })
+})
