@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-// docker's credential-helper entry point: `docker-credential-berth ACTION` runs
+// docker's credential-helper entry point: `docker-credential-berth ACTION` is
 // `berth credential docker ACTION` (get, store, erase, list), reading stdin as docker writes it.
-import {execute} from '@oclif/core'
-
 const ACTIONS = new Set(['get', 'store', 'erase', 'list'])
 const action = process.argv[2]
 if (action === 'version') {
@@ -13,5 +11,7 @@ if (action === 'version') {
   process.stderr.write('Usage: docker-credential-berth <store|get|erase|list|version>\n')
   process.exitCode = 1
 } else {
-  await execute({dir: import.meta.url, args: ['credential', 'docker', action]})
+  // Run exactly as berth does (bin/run.js), with the arguments berth would get.
+  process.argv.splice(2, process.argv.length - 2, 'credential', 'docker', action)
+  await import('./run.js')
 }

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {promises as fs} from 'node:fs'
+import {promises as fs, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -79,7 +79,7 @@ export class StateStore {
     const file = this.fileFor(kind, name, project)
     let text: string
     try {
-      text = await fs.readFile(file, 'utf8')
+      text = readFileSync(file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw error
@@ -95,27 +95,7 @@ export class StateStore {
       dirs.push(this.dirFor(kind, options.project))
     }
     const docs: Array<BerthDocument<S, T>> = []
-    for (const dir of dirs) {
-      let entries: string[]
-      try {
-        entries = await fs.readdir(dir)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
-        throw error
-      }
-      for (const entry of entries.sort()) {
-        if (entry.startsWith('.') || !entry.endsWith('.yaml')) continue
-        const file = path.join(dir, entry)
-        let text: string
-        try {
-          text = await fs.readFile(file, 'utf8')
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue // deleted meanwhile
-          throw error
-        }
-        docs.push(readDocument<S, T>(file, text, kind, entry.slice(0, -'.yaml'.length)))
-      }
-    }
+    for (const dir of dirs) docs.push(...(listDirectory(dir, kind) as Array<BerthDocument<S, T>>))
     return docs
   }
 
@@ -217,6 +197,81 @@ export class StateStore {
     const file = this.fileFor(doc.kind, doc.metadata.name, doc.metadata.project)
     await writeFileAtomic(file, toYaml(doc))
   }
+}
+
+/** The parse cache of a kind's directory: documents keyed by file name, valid while the file's identity is unchanged. */
+interface ListCache {
+  version: 1
+  entries: Record<string, {ino: number; size: number; mtimeMs: number; doc: unknown}>
+}
+
+const LIST_CACHE = '.list-cache.json'
+
+/**
+ * Every document in a directory, in name order. Reading and parsing a hundred YAML files
+ * is most of `endpoint list`'s time, so parsed documents are kept in a cache file checked
+ * against each file's inode, size and mtime (every write renames a new inode into place).
+ * The cache is only an accelerator: a missing or damaged cache is rebuilt from the files.
+ * Reads are synchronous: for many small files that is several times faster than fs.promises.
+ */
+function listDirectory(dir: string, kind: Kind): Array<BerthDocument<unknown, unknown>> {
+  let entries: string[]
+  try {
+    entries = readdirSync(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  const cacheFile = path.join(dir, LIST_CACHE)
+  let cache: ListCache = {version: 1, entries: {}}
+  try {
+    const parsed = JSON.parse(readFileSync(cacheFile, 'utf8')) as ListCache
+    if (parsed?.version === 1 && isPlainObject(parsed.entries)) cache = parsed
+  } catch {
+    // no cache yet, or a damaged one: rebuilt below
+  }
+  const fresh: ListCache = {version: 1, entries: {}}
+  let changed = false
+  const docs: Array<BerthDocument<unknown, unknown>> = []
+  for (const entry of entries.sort()) {
+    if (entry.startsWith('.') || !entry.endsWith('.yaml')) continue
+    const file = path.join(dir, entry)
+    let stat
+    try {
+      stat = statSync(file)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue // deleted meanwhile
+      throw error
+    }
+    const cached = cache.entries[entry]
+    let doc: BerthDocument<unknown, unknown>
+    if (cached && cached.ino === stat.ino && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs) {
+      doc = cached.doc as BerthDocument<unknown, unknown>
+    } else {
+      let text: string
+      try {
+        text = readFileSync(file, 'utf8')
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+        throw error
+      }
+      doc = readDocument(file, text, kind, entry.slice(0, -'.yaml'.length))
+      changed = true
+    }
+    fresh.entries[entry] = {ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, doc}
+    docs.push(doc)
+  }
+  if (changed || Object.keys(cache.entries).length !== Object.keys(fresh.entries).length) {
+    // Best effort: a cache that cannot be written only costs the next list its speed.
+    const tmp = path.join(dir, `${LIST_CACHE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+    try {
+      writeFileSync(tmp, JSON.stringify(fresh), {mode: 0o600})
+      renameSync(tmp, cacheFile)
+    } catch {
+      rmSync(tmp, {force: true})
+    }
+  }
+  return structuredClone(docs)
 }
 
 /** Write `text` to `file` so that a reader or a crash sees either the old or the new content. */

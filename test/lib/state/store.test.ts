@@ -69,6 +69,27 @@ describe('StateStore', () => {
     expect(await store.projects()).to.deep.equal(['one', 'two'])
   })
 
+  it('lists from its parse cache, and sees files changed behind its back', async () => {
+    await store.create({kind: 'Endpoint', metadata: {name: 'a'}, spec: {v: 1}})
+    await store.create({kind: 'Endpoint', metadata: {name: 'b'}, spec: {v: 1}})
+    expect((await store.list('Endpoint')).map((d) => d.spec.v)).to.deep.equal([1, 1])
+    const dir = path.join(home, 'projects', 'default', 'endpoints')
+    expect(await fs.readdir(dir)).to.include('.list-cache.json')
+    // Edited in place by hand (same inode), and one removed, one added by another process.
+    const fileA = path.join(dir, 'a.yaml')
+    await fs.writeFile(fileA, (await fs.readFile(fileA, 'utf8')).replace('v: 1', 'v: 22'))
+    await fs.rm(path.join(dir, 'b.yaml'))
+    await new StateStore({home}).create({kind: 'Endpoint', metadata: {name: 'c'}, spec: {v: 3}})
+    expect((await store.list('Endpoint')).map((d) => [d.metadata.name, d.spec.v])).to.deep.equal([['a', 22], ['c', 3]])
+    // A damaged cache is ignored and rebuilt.
+    await fs.writeFile(path.join(dir, '.list-cache.json'), '{not json')
+    expect((await store.list('Endpoint')).map((d) => d.metadata.name)).to.deep.equal(['a', 'c'])
+    // Callers get copies: changing one does not change the next listing.
+    const first = await store.list('Endpoint')
+    first[0]!.spec.v = 'changed'
+    expect((await store.list('Endpoint'))[0]!.spec.v).to.equal(22)
+  })
+
   it('refuses to create an object twice', async () => {
     await store.create({kind: 'Endpoint', metadata: {name: 'hub'}, spec: {v: 1}})
     const err = await expectRejects(store.create({kind: 'Endpoint', metadata: {name: 'hub'}, spec: {v: 2}}))
@@ -163,7 +184,7 @@ describe('StateStore', () => {
     const docs = await store.list('Endpoint')
     expect(docs.map((d) => d.metadata.name).sort()).to.deep.equal([...names].sort())
     for (const doc of docs) expect(doc.spec.url).to.equal(`https://example.com/${doc.metadata.name}.git`)
-    const leftovers = (await allFiles(home)).filter((f) => !f.endsWith('.yaml'))
+    const leftovers = (await allFiles(home)).filter((f) => !f.endsWith('.yaml') && path.basename(f) !== '.list-cache.json')
     expect(leftovers).to.deep.equal([])
   })
 
