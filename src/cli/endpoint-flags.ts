@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
+import type {EndpointCheck} from '../lib/endpoints/credentials.js'
 import type {EndpointFlags} from '../lib/endpoints/input.js'
+import type {EndpointCredentials} from '../lib/endpoints/types.js'
 
 /** The flags shared by `endpoint create` and `endpoint update`. Secrets only through stdin or a named variable. */
 export const endpointFlags = {
@@ -54,5 +56,16 @@ export function toEndpointFlags(flags: ParsedEndpointFlags): EndpointFlags {
     accessKeyId: flags['access-key-id'],
     secretAccessKeyStdin: flags['secret-access-key-stdin'] || undefined,
     secretAccessKeyEnv: flags['secret-access-key-env'],
+  }
+}
+
+/** The --verify step of create and update: test the connection, telling the user how it went. */
+export function connectionVerifier(notice: (message: string) => void) {
+  return async (creds: EndpointCredentials): Promise<EndpointCheck> => {
+    notice(`Testing ${creds.type} endpoint "${creds.name}"…`)
+    const {checkEndpoint} = await import('../lib/endpoints/check.js')
+    const check = await checkEndpoint(creds)
+    notice(`OK: ${check.summary}`)
+    return check
   }
 }

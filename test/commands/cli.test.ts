@@ -23,7 +23,7 @@ describe('berth (top level)', () => {
     for (const topic of ['config', 'endpoint', 'image', 'credential']) expect(help.stdout).to.match(new RegExp(`^  ${topic} `, 'm'))
     const topic = await runBerth(['help', 'endpoint'], {env: berthEnv(home)})
     expect(topic.code).to.equal(0)
-    expect(topic.stdout).to.match(/^  endpoint create  /m)
+    expect(topic.stdout).to.match(/^ {2}endpoint create {2}/m)
     const command = await runBerth(['endpoint', 'create', '--help'], {env: berthEnv(home)})
     expect(command.stdout).to.contain('EXAMPLES')
     expect(command.stdout).to.contain('--password-stdin')

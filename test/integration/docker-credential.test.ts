@@ -26,17 +26,12 @@ function run(file: string, args: string[], options: {env: NodeJS.ProcessEnv; inp
   })
 }
 
-/**
- * A directory holding a `docker-credential-berth` for docker to find on PATH: the real
- * bin/docker-credential-berth.js, on the TypeScript sources when BERTH_TEST_DEV=1.
- */
+/** A directory holding a `docker-credential-berth` for docker to find on PATH: the real bin, run by this node. */
 function helperDir(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-helper-bin-'))
   const bin = path.join(ROOT, 'bin', 'docker-credential-berth.js')
-  const dev = process.env.BERTH_TEST_DEV === '1'
-  const command = dev ? `NODE_ENV=development exec "${process.execPath}" --import tsx --no-warnings "${bin}" "$@"` : `exec "${process.execPath}" "${bin}" "$@"`
   const file = path.join(dir, 'docker-credential-berth')
-  writeFileSync(file, `#!/bin/sh\n${command}\n`)
+  writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`)
   chmodSync(file, 0o755)
   return dir
 }

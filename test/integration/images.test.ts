@@ -7,6 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
+import {ROOT} from '../helpers/cli.js'
 import {DockerService, RegistryService, requireService} from '../helpers/services.js'
 import {Sandbox, createRegistryEndpoint, dockerCli, expectNoSecret, sandbox, uniqueRepo} from './registry-helpers.js'
 
@@ -51,7 +52,7 @@ describe('image push, tags and pull through the real Docker engine', function ()
   })
 
   for (const kind of ['basic', 'token'] as const) {
-    it(`pushes three tags, lists them across pages and pulls one back (${kind})`, async () => {
+    it(`pushes three tags, lists them and pulls one back (${kind})`, async () => {
       const addr = kind === 'basic' ? reg.basicAddr : reg.tokenAddr
       const repo = uniqueRepo(`push-${kind}`)
       await createRegistryEndpoint(box, 'reg', `http://${addr}`, reg.user, reg.password)
@@ -105,8 +106,22 @@ describe('image push, tags and pull through the real Docker engine', function ()
     expect(lines[0]).to.equal(`The push refers to repository [${reg.basicAddr}/${repo}]`)
     expect(lines.filter((l) => l.endsWith(': Pushing')).length).to.be.at.most(1)
     expect(new Set(lines).size, 'no repeated line').to.equal(lines.length)
-    expect(lines.some((l) => /^[0-9a-f]{12}: (Pushed|Layer already exists)$/.test(l)), pushed.stderr).to.equal(true)
+    expect(lines.some((l) => /^[0-9a-f]{12}: (Pushed|Layer already exists|Mounted from [a-z0-9./-]+)$/.test(l)), pushed.stderr).to.equal(true)
     expect(lines.at(-1)).to.match(new RegExp(`^Pushed ${reg.basicAddr.replace(/\./g, '\\.')}/${repo}:p1 \\(sha256:[0-9a-f]{64}\\)\\.$`))
+  })
+
+  it('updates each layer\'s line in place at a terminal (through script(1))', async () => {
+    await createRegistryEndpoint(box, 'reg', `http://${reg.basicAddr}`, reg.user, reg.password)
+    const repo = uniqueRepo('tty')
+    localTags.push(`${reg.basicAddr}/${repo}:t`)
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`
+    const command = [process.execPath, path.join(ROOT, 'bin', 'run.js'), 'image', 'push', docker.testImage, '-e', 'reg', '--as', `${repo}:t`].map(quote).join(' ')
+    const {stdout} = await exec('script', ['-qefc', command, '/dev/null'], {env: box.env})
+    // cursor up N lines, clear the line, the layer's new status
+    // eslint-disable-next-line no-control-regex
+    expect(stdout).to.match(/\x1b\[\d+A\r\x1b\[2K[0-9a-f]{12}: (Pushed|Layer already exists|Mounted from \S+)\r\x1b\[\d+B/)
+    expect(stdout).to.include(`${reg.basicAddr}/${repo}:t`)
+    expectNoSecret(reg.password, box.home, [{stdout, stderr: ''}])
   })
 
   it('fails with the registry\'s refusal on a wrong password (exit 1), for push and pull', async () => {

@@ -4,6 +4,7 @@ import {expect} from 'chai'
 import {createHash} from 'node:crypto'
 import {createServer} from 'node:net'
 
+import {RegistryClient} from '../../src/lib/registry/client.js'
 import {RegistryService, requireService} from '../helpers/services.js'
 import {Sandbox, createRegistryEndpoint, expectNoSecret, sandbox, uniqueRepo} from './registry-helpers.js'
 
@@ -132,7 +133,7 @@ describe('docker-registry endpoints against the real registries', function () {
 
   describe('image tags', () => {
     for (const kind of ['basic', 'token'] as const) {
-      it(`lists every tag across pages of two (${kind})`, async () => {
+      it(`lists every tag sorted, with --page-size and --limit (${kind})`, async () => {
         const addr = kind === 'basic' ? reg.basicAddr : reg.tokenAddr
         const repo = uniqueRepo(`tags-${kind}`)
         await putTags(reg, addr, repo, ['v3', 'v1', 'v5', 'v2', 'v4'])
@@ -148,6 +149,26 @@ describe('docker-registry endpoints against the real registries', function () {
 
         const exact = await box.run(['image', 'tags', 'reg', repo, '--page-size', '2', '--limit', '5', '--json'])
         expect(JSON.parse(exact.stdout).truncated).to.equal(false)
+      })
+    }
+
+    for (const kind of ['basic', 'token'] as const) {
+      it(`follows Link pages of two through the real registry's catalog (${kind})`, async () => {
+        // distribution 2.8 pages /v2/_catalog but ignores n for tags/list, so the catalog is
+        // where the real registry sends rel="next" links; both lists share the paging code.
+        const addr = kind === 'basic' ? reg.basicAddr : reg.tokenAddr
+        const prefix = `catalog-${kind}-${Date.now().toString(36)}`
+        const repos = [`${prefix}-a/x`, `${prefix}-b/x`, `${prefix}-c/x`]
+        for (const repo of repos) await putTags(reg, addr, repo, ['1'])
+        const client = new RegistryClient({address: `http://${addr}`, username: reg.user, password: reg.password})
+        const paged = await client.listRepositories({pageSize: 2})
+        const all = await client.listRepositories({pageSize: 1000})
+        expect(all.pages).to.equal(1)
+        expect(paged.repositories).to.deep.equal(all.repositories)
+        expect(paged.repositories).to.include.members(repos)
+        expect(paged.pages).to.be.at.least(Math.ceil(all.repositories.length / 2))
+        const limited = await client.listRepositories({pageSize: 2, limit: 3})
+        expect(limited).to.deep.equal({repositories: all.repositories.slice(0, 3), pages: 2, truncated: true})
       })
     }
 

@@ -1,8 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
-import {checkEndpoint} from '../../lib/endpoints/check.js'
+import {connectionVerifier, endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
 import {gatherCreateInput} from '../../lib/endpoints/input.js'
 import {createEndpoint, maskedEndpoint} from '../../lib/endpoints/service.js'
 import {ENDPOINT_TYPES} from '../../lib/endpoints/types.js'
@@ -35,14 +34,7 @@ Types and their fields:
 
   async run(): Promise<ReturnType<typeof maskedEndpoint>> {
     const input = await gatherCreateInput(this.context, {type: this.args.type, name: this.args.name, ...toEndpointFlags(this.flags)})
-    const verify = this.flags.verify
-      ? async (creds: Parameters<typeof checkEndpoint>[0]) => {
-          this.notice(`Testing ${input.type} endpoint "${input.name}"…`)
-          const check = await checkEndpoint(creds)
-          this.notice(`OK: ${check.summary}`)
-          return check
-        }
-      : undefined
+    const verify = this.flags.verify ? connectionVerifier((message) => this.notice(message)) : undefined
     const doc = await createEndpoint(this.context, input, {verify})
     const store = Object.values(doc.spec.secretRefs)[0]?.backend
     this.notice(`Created ${doc.spec.type} endpoint "${doc.metadata.name}" in project "${doc.metadata.project}"${store ? ` (secret in the ${store} store)` : ''}.`)

@@ -4,7 +4,7 @@ import {BerthCommand} from '../../cli/base-command.js'
 import {checkEndpoint} from '../../lib/endpoints/check.js'
 import {credentialsOf} from '../../lib/endpoints/credentials.js'
 import {recordTestResult} from '../../lib/endpoints/service.js'
-import {EndpointSpec, EndpointStatus} from '../../lib/endpoints/types.js'
+import {EndpointSpec, EndpointStatus, typeWithArticle} from '../../lib/endpoints/types.js'
 import {UsageError, isBerthError, messageOf} from '../../lib/errors.js'
 
 export default class EndpointTest extends BerthCommand<typeof EndpointTest> {
@@ -24,11 +24,11 @@ A failure names the step that failed (DNS, connect, TLS, auth, timeout) and exit
     const doc = await this.context.state().get<EndpointSpec, EndpointStatus>('Endpoint', this.args.name, project)
     // Bad input is refused before anything is recorded as a failed test.
     if (this.flags['iam-url'] !== undefined) {
-      if (doc.spec.type !== 'iam') throw new UsageError(`--iam-url applies to iam endpoints; "${doc.metadata.name}" is a ${doc.spec.type} endpoint.`)
+      if (doc.spec.type !== 'iam') throw new UsageError(`--iam-url applies to iam endpoints; "${doc.metadata.name}" is ${typeWithArticle(doc.spec.type)} endpoint.`)
       const {parseIamUrl} = await import('../../lib/iam/check.js')
       parseIamUrl(this.flags['iam-url'])
     }
-    if (this.flags.repository !== undefined && doc.spec.type !== 'codearts-repo') throw new UsageError(`--repository applies to codearts-repo endpoints; "${doc.metadata.name}" is a ${doc.spec.type} endpoint.`)
+    if (this.flags.repository !== undefined && doc.spec.type !== 'codearts-repo') throw new UsageError(`--repository applies to codearts-repo endpoints; "${doc.metadata.name}" is ${typeWithArticle(doc.spec.type)} endpoint.`)
     const creds = await credentialsOf(this.context, doc)
     this.notice(`Testing ${doc.spec.type} endpoint "${doc.metadata.name}"…`)
     try {

@@ -1,8 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
-import {checkEndpoint} from '../../lib/endpoints/check.js'
+import {connectionVerifier, endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
 import {credentialsOf} from '../../lib/endpoints/credentials.js'
 import {gatherUpdateInput} from '../../lib/endpoints/input.js'
 import {maskedEndpoint, updateEndpoint} from '../../lib/endpoints/service.js'
@@ -27,14 +26,7 @@ export default class EndpointUpdate extends BerthCommand<typeof EndpointUpdate> 
       this.notice(`Nothing to change in endpoint "${current.metadata.name}".`)
       return {...maskedEndpoint(current), references: [], changed: false}
     }
-    const verify = this.flags.verify
-      ? async (creds: Parameters<typeof checkEndpoint>[0]) => {
-          this.notice(`Testing ${creds.type} endpoint "${creds.name}"…`)
-          const check = await checkEndpoint(creds)
-          this.notice(`OK: ${check.summary}`)
-          return check
-        }
-      : undefined
+    const verify = this.flags.verify ? connectionVerifier((message) => this.notice(message)) : undefined
     const {endpoint, references} = await updateEndpoint(this.context, gathered.input, {verify, secretsChanged: gathered.secretsChanged})
     this.notice(`Updated endpoint "${endpoint.metadata.name}".`)
     if (references.length > 0) {

@@ -14,7 +14,7 @@ export interface ImageTagsResult {
 
 export default class ImageTags extends BerthCommand<typeof ImageTags> {
   static override summary = 'List the tags of a repository in a docker-registry endpoint.'
-  static override description = 'Reads the registry API (GET /v2/REPOSITORY/tags/list) with the endpoint\'s credentials, following its pages. Tags are printed one per line, in the registry\'s order.'
+  static override description = 'Reads the registry API (GET /v2/REPOSITORY/tags/list) with the endpoint\'s credentials, following its pages. Tags are printed one per line, sorted.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> my-registry team/app',
     '<%= config.bin %> <%= command.id %> my-registry team/app --limit 20 --json',

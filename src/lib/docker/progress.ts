@@ -70,7 +70,9 @@ class TerminalProgress implements ProgressRenderer {
 
   /** Cut a line to the terminal width: a wrapped line would break the cursor arithmetic. */
   private fit(text: string): string {
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1)
+    // a pseudo-terminal without a size reports 0 columns
+    const columns = this.stream.columns && this.stream.columns > 0 ? this.stream.columns : 80
+    const width = Math.max(20, columns - 1)
     return text.length > width ? text.slice(0, width) : text
   }
 }

@@ -3,7 +3,7 @@ import {NotFoundError, UsageError} from '../errors.js'
 import {openSecretStore} from '../secrets/index.js'
 import {SecretStore, StoredSecretRef, parseRefKey} from '../secrets/store.js'
 export type {CredentialsOf} from './types.js'
-import {CredentialsOf, EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType} from './types.js'
+import {CredentialsOf, EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
 
 /** Read one secret of an endpoint back from the store that holds it. */
 export async function readEndpointSecret(ctx: BerthContext, doc: EndpointDocument, field: string): Promise<string> {
@@ -39,7 +39,7 @@ export async function loadEndpointCredentials<T extends EndpointType>(ctx: Berth
   const project = await ctx.project()
   const doc = await ctx.state().get<EndpointSpec, EndpointStatus>('Endpoint', name, project)
   if (!(expected as readonly string[]).includes(doc.spec.type)) {
-    throw new UsageError(`Endpoint "${name}" is a ${doc.spec.type} endpoint; this needs ${expected.join(' or ')}.`)
+    throw new UsageError(`Endpoint "${name}" is ${typeWithArticle(doc.spec.type)} endpoint; this needs ${expected.join(' or ')}.`)
   }
   return (await credentialsOf(ctx, doc)) as CredentialsOf<T>
 }

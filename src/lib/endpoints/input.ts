@@ -5,7 +5,7 @@ import {MissingInputs, readSecretFromFlags} from '../input/secret-input.js'
 import {dns1123LabelProblem, quote} from '../names.js'
 import {FieldDefinition, SecretDefinition, TYPE_FIELDS, secretProblem} from './fields.js'
 import type {EndpointInput} from './service.js'
-import {ENDPOINT_TYPES, EndpointCredentials, EndpointDocument, EndpointType} from './types.js'
+import {ENDPOINT_TYPES, EndpointCredentials, EndpointDocument, EndpointType, typeWithArticle} from './types.js'
 
 /** The flags of `endpoint create` and `endpoint update`, as parsed. */
 export interface EndpointFlags {
@@ -61,7 +61,7 @@ function refuseForeignFlags(type: EndpointType, flags: EndpointFlags): void {
   const foreign = (Object.keys(FLAG_NAMES) as Array<keyof EndpointFlags>).filter((k) => flags[k] !== undefined && flags[k] !== false && !TYPE_FLAGS[type].includes(k))
   if (foreign.length > 0) {
     const names = foreign.map((k) => FLAG_NAMES[k]).join(', ')
-    throw new UsageError(`${names} ${foreign.length === 1 ? 'does' : 'do'} not apply to a ${type} endpoint.`, {hint: `See: berth endpoint create ${type} --help`})
+    throw new UsageError(`${names} ${foreign.length === 1 ? 'does' : 'do'} not apply to ${typeWithArticle(type)} endpoint.`, {hint: `See: berth endpoint create ${type} --help`})
   }
 }
 

@@ -4,7 +4,7 @@ import {assertDns1123Label} from '../names.js'
 import {SecretRef, SecretStore, StoredSecretRef, parseRefKey, refKey} from '../secrets/store.js'
 import {TYPE_FIELDS} from './fields.js'
 import {EndpointReference, findEndpointReferences} from './references.js'
-import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType} from './types.js'
+import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
 
 /** A complete, validated endpoint as the user described it, secrets included. */
 export type EndpointInput = EndpointCredentials & {description?: string; labels?: Record<string, string>}
@@ -113,7 +113,7 @@ export async function updateEndpoint(ctx: BerthContext, input: EndpointInput, op
   const project = await ctx.project()
   const state = ctx.state()
   const current = await state.get<EndpointSpec, EndpointStatus>('Endpoint', input.name, project)
-  if (current.spec.type !== input.type) throw new ValidationError(`Endpoint "${input.name}" is a ${current.spec.type} endpoint; its type cannot change (delete it and create a new one).`)
+  if (current.spec.type !== input.type) throw new ValidationError(`Endpoint "${input.name}" is ${typeWithArticle(current.spec.type)} endpoint; its type cannot change (delete it and create a new one).`)
   const status = await verifyFirst(ctx, input, options)
   const store = options.secretsChanged ? await ctx.secrets() : undefined
   const endpoint = await state.withLock(async () => {

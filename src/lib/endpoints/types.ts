@@ -51,3 +51,8 @@ export type EndpointCredentials =
   | {type: 'codearts-repo'; name: string; urlPrefix: string; username: string; password: string}
 
 export type CredentialsOf<T extends EndpointType> = Extract<EndpointCredentials, {type: T}>
+
+/** "a docker-registry endpoint", "an iam endpoint": the type with its article, for messages. */
+export function typeWithArticle(type: string): string {
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`
+}

@@ -95,57 +95,75 @@ export class RegistryClient {
   }
 
   /**
-   * Every tag of a repository, following `Link: <…>; rel="next"` pages. With Bearer auth
-   * the token is asked for the scope `repository:REPO:pull`.
+   * Every tag of a repository, sorted, following `Link: <…>; rel="next"` pages. With
+   * Bearer auth the token is asked for the scope `repository:REPO:pull`. Registries that
+   * page return tags in lexical order; those that do not (distribution 2.8 ignores `n` for
+   * tags) return one page in any order, so each page is sorted.
    */
   async listTags(repository: string, options: ListTagsOptions = {}): Promise<TagList> {
     assertRepositoryName(repository)
     const repo = this.address.dockerHub && !repository.includes('/') ? `library/${repository}` : repository
-    const scope = `repository:${repo}:pull`
-    let url: URL | undefined = new URL(`/v2/${repo}/tags/list`, this.address.baseUrl)
-    if (options.pageSize !== undefined) url.searchParams.set('n', String(options.pageSize))
-    const limit = options.limit ?? Number.POSITIVE_INFINITY
-    const tags: string[] = []
+    const result = await this.paginate({
+      path: `/v2/${repo}/tags/list`,
+      scope: `repository:${repo}:pull`,
+      field: 'tags',
+      what: `the tags of "${repository}"`,
+      notFound: () => new NotFoundError(`Repository "${repository}" not found in ${this.target}.`, {hint: 'Check the repository name; it exists once an image has been pushed to it.'}),
+      ...options,
+    })
+    return {repository, tags: result.items, pages: result.pages, truncated: result.truncated}
+  }
+
+  /** The repositories of the registry (GET /v2/_catalog, scope registry:catalog:*), paged like tags. */
+  async listRepositories(options: ListTagsOptions = {}): Promise<{repositories: string[]; pages: number; truncated: boolean}> {
+    const result = await this.paginate({path: '/v2/_catalog', scope: 'registry:catalog:*', field: 'repositories', what: 'the repository catalog', ...options})
+    return {repositories: result.items, pages: result.pages, truncated: result.truncated}
+  }
+
+  /** GET a paged list: `field` of each JSON page, following rel="next" links on the same server. */
+  private async paginate(request: {path: string; scope: string; field: string; what: string; notFound?: () => BerthError} & ListTagsOptions): Promise<{items: string[]; pages: number; truncated: boolean}> {
+    let url: URL | undefined = new URL(request.path, this.address.baseUrl)
+    if (request.pageSize !== undefined) url.searchParams.set('n', String(request.pageSize))
+    const limit = request.limit ?? Number.POSITIVE_INFINITY
+    const items: string[] = []
     const seen = new Set<string>()
     let pages = 0
     let truncated = false
     while (url) {
       if (seen.has(url.href) || pages >= MAX_PAGES) {
-        throw new ConnectionError('protocol', `${this.target} returned a tag-list page link that loops (${url.pathname}${url.search}).`)
+        throw new ConnectionError('protocol', `${this.target} returned a page link that loops (${url.pathname}${url.search}).`)
       }
       seen.add(url.href)
-      const res = await this.authorizedGet(url, scope)
+      const res = await this.authorizedGet(url, request.scope)
       pages++
-      if (res.status === 404) {
+      if (res.status === 404 && request.notFound) {
         const code = await errorCode(res)
-        if (code === 'NAME_UNKNOWN' || code === undefined) {
-          throw new NotFoundError(`Repository "${repository}" not found in ${this.target}.`, {hint: 'Check the repository name; it exists once an image has been pushed to it.'})
-        }
-        throw new ExternalError(`${this.target} answered HTTP 404 (${code}) listing the tags of "${repository}".`)
+        if (code === 'NAME_UNKNOWN' || code === undefined) throw request.notFound()
+        throw new ExternalError(`${this.target} answered HTTP 404 (${code}) listing ${request.what}.`)
       }
       if (res.status !== 200) {
         await discard(res)
-        throw this.statusError(res.status, `listing the tags of "${repository}"`)
+        throw this.statusError(res.status, `listing ${request.what}`)
       }
-      const page = await readTagPage(res, this.target)
+      const page = (await readPage(res, this.target, request.field)).sort(byCodePoint)
       const next = nextLinkUrl(res.headers.get('link'), url)
-      for (const tag of page) {
-        if (tags.length >= limit) {
+      for (const item of page) {
+        if (items.length >= limit) {
           truncated = true
           break
         }
-        tags.push(tag)
+        items.push(item)
       }
-      if (tags.length >= limit) {
+      if (items.length >= limit) {
         truncated ||= next !== undefined
         break
       }
       if (next && next.origin !== url.origin) {
-        throw new ConnectionError('protocol', `${this.target} linked the next tag page to another server (${next.origin}); berth does not send the credentials there.`)
+        throw new ConnectionError('protocol', `${this.target} linked the next page to another server (${next.origin}); berth does not send the credentials there.`)
       }
       url = next
     }
-    return {repository, tags, pages, truncated}
+    return {items, pages, truncated}
   }
 
   /** GET with the credentials, answering one authentication challenge. */
@@ -160,7 +178,12 @@ export class RegistryClient {
     await this.authenticate(res, scope)
     const retry = await this.send(url, this.authHeaders(scope))
     if (retry.status === 401) {
+      const challenge = findChallenge(parseAuthChallenges(retry.headers.get('www-authenticate') ?? ''), 'bearer')
       await discard(retry)
+      // A token was issued but without the access asked for: the account lacks the permission.
+      if (challenge?.params.error === 'insufficient_scope') {
+        throw new AuthError(`${this.target} accepted the credentials but refused access to ${scope ?? 'the API'} (insufficient_scope).`, {hint: 'The account lacks the permission needed; grant it on the registry or use another account.'})
+      }
       throw httpAuthError(401, this.target)
     }
     return retry
@@ -281,17 +304,21 @@ async function errorCode(res: Response): Promise<string | undefined> {
   }
 }
 
-async function readTagPage(res: Response, target: string): Promise<string[]> {
+async function readPage(res: Response, target: string, field: string): Promise<string[]> {
   let body: unknown
   try {
     body = await res.json()
   } catch (error) {
-    throw classifyBodyError(error, target, 'a tag list')
+    throw classifyBodyError(error, target, 'a list')
   }
-  const tags = (body as {tags?: unknown} | null)?.tags
-  if (tags === null || tags === undefined) return []
-  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new ConnectionError('protocol', `${target} answered a tag list that is not a list of strings.`)
-  return tags as string[]
+  const items = (body as Record<string, unknown> | null)?.[field]
+  if (items === null || items === undefined) return []
+  if (!Array.isArray(items) || !items.every((t) => typeof t === 'string')) throw new ConnectionError('protocol', `${target} answered a list whose "${field}" is not a list of strings.`)
+  return items as string[]
+}
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 function classifyBodyError(error: unknown, target: string, what: string): BerthError {

@@ -53,7 +53,8 @@ export function parseRepositoryTag(value: string, what: string, options: {defaul
     tag = value.slice(colon + 1)
   }
   const first = repository.split('/')[0] ?? ''
-  if (repository.includes('/') && looksLikeDomain(first)) {
+  // A host has a "." or ":" or is localhost; upper case alone is reported as a bad name.
+  if (repository.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')) {
     throw new UsageError(`${what} ${JSON.stringify(printable(value))} names a registry host ("${printable(first)}"); give the repository path only (the endpoint says which registry).`)
   }
   assertRepositoryName(repository)

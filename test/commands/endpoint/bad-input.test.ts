@@ -3,14 +3,7 @@ import {promises as fs} from 'node:fs'
 import path from 'node:path'
 
 import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
-
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {}
-  for (const entry of await fs.readdir(dir, {withFileTypes: true, recursive: true})) {
-    if (entry.isFile()) out[path.join(entry.parentPath, entry.name)] = await fs.readFile(path.join(entry.parentPath, entry.name), 'utf8')
-  }
-  return out
-}
+import {stateFiles} from '../../helpers/files.js'
 
 const KUBECONFIG = `apiVersion: v1
 kind: Config
@@ -40,7 +33,7 @@ describe('berth endpoint create: malformed and hostile input', () => {
     await fs.writeFile(path.join(home, 'good.kubeconfig'), KUBECONFIG)
     await fs.writeFile(path.join(home, 'not-yaml.kubeconfig'), 'apiVersion: v1\nclusters: [\n  - name: x\n')
     await fs.writeFile(path.join(home, 'list.kubeconfig'), '- a\n- b\n')
-    initial = await snapshot(home)
+    initial = await stateFiles(home)
   })
   after(() => cleanup())
 
@@ -88,7 +81,7 @@ describe('berth endpoint create: malformed and hostile input', () => {
       else expect(result.stderr).to.match(expected)
       expect(result.stdout).to.equal('')
       expect(result.stderr).to.not.match(/\n\s+at /)
-      expect(await snapshot(home)).to.deep.equal(initial)
+      expect(await stateFiles(home)).to.deep.equal(initial)
     })
   }
 

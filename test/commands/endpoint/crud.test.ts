@@ -7,17 +7,13 @@ import {promisify} from 'node:util'
 
 import {StateStore} from '../../../src/lib/state/store.js'
 import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
+import {stateFiles} from '../../helpers/files.js'
 import {requireKeychain} from '../../helpers/keychain.js'
 
 const run = promisify(execFile)
 
-/** Every file under a directory, with its content. */
 async function filesUnder(dir: string): Promise<Array<[string, string]>> {
-  const out: Array<[string, string]> = []
-  for (const entry of await fs.readdir(dir, {withFileTypes: true, recursive: true})) {
-    if (entry.isFile()) out.push([path.join(entry.parentPath, entry.name), await fs.readFile(path.join(entry.parentPath, entry.name), 'utf8')])
-  }
-  return out
+  return Object.entries(await stateFiles(dir))
 }
 
 const KUBECONFIG = `apiVersion: v1

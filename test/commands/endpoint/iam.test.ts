@@ -132,10 +132,12 @@ describe('berth endpoint test (iam)', () => {
     const result = await berth(['endpoint', 'test', 'cloud', '--iam-url', 'http://iam.example.com'])
     expect(result.code).to.equal(2)
     expect(result.stderr).to.equal(
-      'Testing iam endpoint "cloud"…\n' +
-        'Error: The IAM URL "http://iam.example.com" uses plain http, which is allowed only for a loopback address (127.0.0.1, ::1, localhost); the signed request must not cross a network unencrypted.\n' +
+      'Error: The IAM URL "http://iam.example.com" uses plain http, which is allowed only for a loopback address (127.0.0.1, ::1, localhost); the signed request must not cross a network unencrypted.\n' +
         'Hint: Give the IAM endpoint of the key\'s cloud, e.g. --iam-url https://iam.<region>.myhuaweicloud.com\n',
     )
     expect(iam.requests.length).to.equal(before)
+    // Refused before anything ran, so no failed test is recorded on the endpoint.
+    const shown = JSON.parse((await berth(['endpoint', 'show', 'cloud', '--json'])).stdout)
+    expect(shown.status?.lastTest).to.equal(undefined)
   })
 })

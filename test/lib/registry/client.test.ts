@@ -114,6 +114,26 @@ describe('RegistryClient', () => {
       expect(await client.listTags('team/app', {pageSize: 2, limit: 5})).to.deep.equal({repository: 'team/app', tags: ALL_TAGS, pages: 3, truncated: false})
     })
 
+    it('sorts a page the registry sends unsorted (distribution 2.8 ignores n for tags)', async () => {
+      const saved = reg.handler
+      reg.handler = (req, res, url) => (url.pathname.endsWith('/tags/list') && basicOk(req) ? json(res, 200, {name: 'x', tags: ['v10', 'v2', 'b', 'a', 'v1']}) : saved(req, res, url))
+      const client = new RegistryClient({address: reg.address, username: 'berth', password: PASSWORD})
+      expect((await client.listTags('x', {pageSize: 2})).tags).to.deep.equal(['a', 'b', 'v1', 'v10', 'v2'])
+      expect(await client.listTags('x', {limit: 2})).to.deep.equal({repository: 'x', tags: ['a', 'b'], pages: 1, truncated: true})
+    })
+
+    it('pages the repository catalog the same way', async () => {
+      const saved = reg.handler
+      reg.handler = (req, res, url) => {
+        if (url.pathname !== '/v2/_catalog' || !basicOk(req)) return saved(req, res, url)
+        const last = url.searchParams.get('last')
+        if (!last) return json(res, 200, {repositories: ['a/x', 'b/y']}, {link: '</v2/_catalog?last=b%2Fy&n=2>; rel="next"'})
+        return json(res, 200, {repositories: ['c/z']})
+      }
+      const client = new RegistryClient({address: reg.address, username: 'berth', password: PASSWORD})
+      expect(await client.listRepositories({pageSize: 2})).to.deep.equal({repositories: ['a/x', 'b/y', 'c/z'], pages: 2, truncated: false})
+    })
+
     it('reports an unknown repository as not found', async () => {
       const client = new RegistryClient({address: reg.address, username: 'berth', password: PASSWORD})
       const error = await expectError(client.listTags('team/nothing'), NotFoundError)
@@ -173,6 +193,19 @@ describe('RegistryClient', () => {
       expect(tokenRequests[0]?.query.getAll('scope')).to.deep.equal(['repository:team/app:pull'])
     })
 
+    it('says when the token lacks the access asked for (insufficient_scope)', async () => {
+      const saved = reg.handler
+      reg.handler = (req, res, url) => {
+        if (url.pathname.endsWith('/tags/list') && req.headers.authorization === `Bearer ${TOKEN}`) {
+          return json(res, 401, {}, {'www-authenticate': `Bearer realm="http://127.0.0.1:${reg.port}/token",service="fake-registry",scope="repository:team/secret:pull",error="insufficient_scope"`})
+        }
+        return saved(req, res, url)
+      }
+      const client = new RegistryClient({address: reg.address, username: 'berth', password: PASSWORD})
+      const error = await expectError(client.listTags('team/secret'), AuthError)
+      expect(error.message).to.equal(`registry 127.0.0.1:${reg.port} accepted the credentials but refused access to repository:team/secret:pull (insufficient_scope).`)
+    })
+
     it('fails with the 401 message when the token server refuses the credentials', async () => {
       const client = new RegistryClient({address: reg.address, username: 'berth', password: 'wrong'})
       const error = await expectError(client.ping(), AuthError)
@@ -193,14 +226,14 @@ describe('RegistryClient', () => {
       reg.handler = (_req, res) => json(res, 200, {tags: ['a']}, {link: '<http://127.0.0.2:1/v2/x/tags/list?last=a>; rel="next"'})
       const client = new RegistryClient({address: reg.address})
       const error = await expectError(client.listTags('x'), ConnectionError)
-      expect(error.message).to.equal(`registry 127.0.0.1:${reg.port} linked the next tag page to another server (http://127.0.0.2:1); berth does not send the credentials there.`)
+      expect(error.message).to.equal(`registry 127.0.0.1:${reg.port} linked the next page to another server (http://127.0.0.2:1); berth does not send the credentials there.`)
     })
 
     it('detects a next link that loops', async () => {
       reg.handler = (_req, res) => json(res, 200, {tags: ['a']}, {link: '</v2/x/tags/list?last=a>; rel="next"'})
       const client = new RegistryClient({address: reg.address})
       const error = await expectError(client.listTags('x'), ConnectionError)
-      expect(error.message).to.equal(`registry 127.0.0.1:${reg.port} returned a tag-list page link that loops (/v2/x/tags/list?last=a).`)
+      expect(error.message).to.equal(`registry 127.0.0.1:${reg.port} returned a page link that loops (/v2/x/tags/list?last=a).`)
     })
 
     it('says when the address is not a registry', async () => {

@@ -6,17 +6,9 @@ import {AuthError, DamagedStateError, UsageError} from '../../../src/lib/errors.
 import {FileSecretStore} from '../../../src/lib/secrets/file.js'
 import {SecretRef} from '../../../src/lib/secrets/store.js'
 import {tempHome} from '../../helpers/cli.js'
+import {rejection} from '../../helpers/files.js'
 
 const ref: SecretRef = {project: 'default', kind: 'Endpoint', name: 'hub', field: 'password'}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('FileSecretStore (AES-256-GCM, scrypt)', () => {
   let home: string

@@ -7,6 +7,7 @@ import {ConflictError, DamagedStateError, NotFoundError, ValidationError} from '
 import {StateStore} from '../../../src/lib/state/store.js'
 import {parseYaml} from '../../../src/lib/yaml.js'
 import {ROOT, tempHome} from '../../helpers/cli.js'
+import {rejection} from '../../helpers/files.js'
 
 const writer = path.join(ROOT, 'test', 'fixtures', 'state-writer.ts')
 
@@ -20,15 +21,6 @@ async function allFiles(dir: string): Promise<string[]> {
     if (entry.isFile()) out.push(path.join(entry.parentPath, entry.name))
   }
   return out
-}
-
-async function expectRejects(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected the promise to reject')
 }
 
 describe('StateStore', () => {
@@ -92,7 +84,7 @@ describe('StateStore', () => {
 
   it('refuses to create an object twice', async () => {
     await store.create({kind: 'Endpoint', metadata: {name: 'hub'}, spec: {v: 1}})
-    const err = await expectRejects(store.create({kind: 'Endpoint', metadata: {name: 'hub'}, spec: {v: 2}}))
+    const err = await rejection(store.create({kind: 'Endpoint', metadata: {name: 'hub'}, spec: {v: 2}}))
     expect(err).to.be.instanceOf(ConflictError)
     expect(err.message).to.equal('Endpoint "hub" already exists in project "default".')
     expect((await store.get('Endpoint', 'hub')).spec).to.deep.equal({v: 1})
@@ -104,17 +96,17 @@ describe('StateStore', () => {
     expect(updated.metadata.generation).to.equal(2)
     expect(updated.metadata.updatedAt).to.equal(fixed.toISOString())
     expect((await store.get('Endpoint', 'hub')).spec).to.deep.equal({v: 2})
-    const renamed = await expectRejects(store.update('Endpoint', 'hub', undefined, (doc) => ({...doc, metadata: {...doc.metadata, name: 'other'}})))
+    const renamed = await rejection(store.update('Endpoint', 'hub', undefined, (doc) => ({...doc, metadata: {...doc.metadata, name: 'other'}})))
     expect(renamed.message).to.equal('The kind, name and project of Endpoint "hub" cannot change.')
     await store.delete('Endpoint', 'hub')
-    const missing = await expectRejects(store.get('Endpoint', 'hub'))
+    const missing = await rejection(store.get('Endpoint', 'hub'))
     expect(missing).to.be.instanceOf(NotFoundError)
     expect(missing.message).to.equal('Endpoint "hub" not found in project "default".')
   })
 
   for (const bad of ['', 'Upper', 'under_score', '-lead', 'trail-', 'a'.repeat(64), '../etc', 'a/b', 'dot.ted', 'sp ace', 'nul\u0000', 'é']) {
     it(`rejects the name ${JSON.stringify(bad)} and writes nothing`, async () => {
-      const err = await expectRejects(store.create({kind: 'Endpoint', metadata: {name: bad}, spec: {}}))
+      const err = await rejection(store.create({kind: 'Endpoint', metadata: {name: bad}, spec: {}}))
       expect(err).to.be.instanceOf(ValidationError)
       expect(err.message).to.match(/^Invalid Endpoint name ".*": /)
       expect(await allFiles(home).catch(() => [])).to.deep.equal([])
@@ -122,7 +114,7 @@ describe('StateStore', () => {
   }
 
   it('rejects an invalid project name', async () => {
-    const err = await expectRejects(store.create({kind: 'Endpoint', metadata: {name: 'ok', project: 'Bad Project'}, spec: {}}))
+    const err = await rejection(store.create({kind: 'Endpoint', metadata: {name: 'ok', project: 'Bad Project'}, spec: {}}))
     expect(err.message).to.equal('Invalid project name "Bad Project": it must consist of lower-case letters, digits and "-", and start and end with a letter or digit.')
   })
 
@@ -131,11 +123,11 @@ describe('StateStore', () => {
     await store.create({kind: 'Endpoint', metadata: {name: 'bad'}, spec: {v: 1}})
     const file = path.join(home, 'projects', 'default', 'endpoints', 'bad.yaml')
     await fs.writeFile(file, 'apiVersion: berth.dev/v1alpha1\nkind: Endpoint\nmetadata: {name: bad\n')
-    const err = await expectRejects(store.get('Endpoint', 'bad'))
+    const err = await rejection(store.get('Endpoint', 'bad'))
     expect(err).to.be.instanceOf(DamagedStateError)
     expect(err.message).to.contain(`The stored Endpoint "bad" in ${file} is damaged: is not valid YAML`)
     expect((await store.get('Endpoint', 'good')).spec).to.deep.equal({v: 1})
-    const listErr = await expectRejects(store.list('Endpoint'))
+    const listErr = await rejection(store.list('Endpoint'))
     expect(listErr.message).to.contain(file)
   })
 
@@ -151,7 +143,7 @@ describe('StateStore', () => {
     ]
     for (const [text, why] of cases) {
       await fs.writeFile(path.join(dir, 'x.yaml'), text)
-      const err = await expectRejects(store.get('Endpoint', 'x'))
+      const err = await rejection(store.get('Endpoint', 'x'))
       expect(err.message).to.equal(`The stored Endpoint "x" in ${path.join(dir, 'x.yaml')} is damaged: ${why}`)
     }
   })
@@ -162,7 +154,7 @@ describe('StateStore', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]']
     for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`)
     await fs.writeFile(path.join(dir, 'bomb.yaml'), `${lines.join('\n')}\n`)
-    const err = await expectRejects(store.get('Endpoint', 'bomb'))
+    const err = await rejection(store.get('Endpoint', 'bomb'))
     expect(err).to.be.instanceOf(DamagedStateError)
     expect(err.message).to.match(/could not be read as YAML: .*alias/i)
   })
