@@ -26,8 +26,8 @@ npx tsc -p tsconfig.test.json
 
 started=0
 services_running() {
-  [[ -f $BERTH_TEST_STATE/up.stamp ]] || return 1
-  local f pid
+  local svc f pid
+  for svc in docker registry git kube; do [[ -f $BERTH_TEST_STATE/$svc.env ]] || return 1; done
   for f in "$BERTH_TEST_STATE"/pids/*.pid; do
     [[ -f $f ]] || return 1
     pid=$(cat "$f")
@@ -49,9 +49,7 @@ elif services_running; then
 else
   say "starting test services"
   started=1
-  rm -f "$BERTH_TEST_STATE/up.stamp"
   bash test/env/up.sh
-  date -u +%FT%TZ >"$BERTH_TEST_STATE/up.stamp"
 fi
 
 say "tests"
@@ -79,9 +77,9 @@ else
 fi
 rc=${PIPESTATUS[0]}
 set -e
-passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
-failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
-skipped=$(grep -Eo '^ +[0-9]+ pending' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+passed=$(grep -aEo '^ +[0-9]+ passing' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+failed=$(grep -aEo '^ +[0-9]+ failing' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+skipped=$(grep -aEo '^ +[0-9]+ pending' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
 echo
 echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 exit "$rc"
