@@ -28,9 +28,13 @@ describe('berth endpoint create at a terminal (real prompts in tmux)', function 
   })
 
   async function startCreate(args: string[] = []): Promise<void> {
+    await startBerth(['endpoint', 'create', ...args])
+  }
+
+  async function startBerth(args: string[]): Promise<void> {
     const env = {BERTH_HOME: home, BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'pty-pass', NO_COLOR: '1', PATH: process.env.PATH ?? '', HOME: home}
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${shq(v)}`).join(' ')
-    const cmd = `env -i ${envArgs} ${shq(process.execPath)} ${shq(path.join(ROOT, 'bin', 'run.js'))} endpoint create ${args.map(shq).join(' ')}; echo $? > ${shq(exitFile)}`
+    const cmd = `env -i ${envArgs} ${shq(process.execPath)} ${shq(path.join(ROOT, 'bin', 'run.js'))} ${args.map(shq).join(' ')}; echo $? > ${shq(exitFile)}`
     await term.start(`sh -c ${shq(cmd)}`)
   }
 
@@ -169,5 +173,32 @@ current-context: dev-admin
     expect(await exitCode()).to.equal(1)
     expect(await term.screen()).to.contain('Cancelled; nothing was saved.')
     expect(await new StateStore({home}).list('Endpoint')).to.deep.equal([])
+  })
+
+  it('update: asks each value with the current one as default, keeps the secret unless asked to change it', async () => {
+    const store = new StateStore({home})
+    await startCreate(['git', 'repo', '--url', 'https://git.example.com/a.git', '--username', 'ci'])
+    await answer('Password or access token', 'first-token')
+    await confirm()
+    expect(await exitCode()).to.equal(0)
+    await fs.rm(exitFile)
+    await term.kill()
+    term = new TmuxSession()
+    await startBerth(['endpoint', 'update', 'repo'])
+    await term.waitFor('Repository URL (https://…) (https://git.example.com/a.git)')
+    await term.press('Enter')
+    await term.waitFor('Username (ci)')
+    await term.press('BSpace', 'BSpace')
+    await term.type('deployer')
+    await term.press('Enter')
+    await term.waitFor('Change the password or access token?')
+    await term.press('Enter')
+    const screen = await term.waitFor('Save these changes?')
+    expect(screen).to.match(/username +deployer/)
+    await term.press('Enter')
+    expect(await exitCode()).to.equal(0)
+    const doc = await store.get('Endpoint', 'repo')
+    expect(doc.spec).to.include({url: 'https://git.example.com/a.git', username: 'deployer'})
+    expect(doc.metadata.generation).to.equal(2)
   })
 })
