@@ -1,3 +1,4 @@
+import {BerthError} from '../../src/lib/errors.js'
 import {promises as fs} from 'node:fs'
 import path from 'node:path'
 
@@ -33,4 +34,11 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
     return error as Error
   }
   throw new Error('expected the promise to reject, but it resolved')
+}
+
+/** The berth error (BerthError) a promise rejects with; fails the test otherwise. */
+export async function berthRejection(promise: Promise<unknown>): Promise<BerthError> {
+  const error = await rejection(promise)
+  if (!(error instanceof BerthError)) throw new Error(`expected a berth error, got: ${error?.stack ?? String(error)}`)
+  return error
 }

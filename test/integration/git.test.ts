@@ -8,7 +8,7 @@ import {pathToFileURL} from 'node:url'
 import {promisify} from 'node:util'
 
 import type {CredentialsOf} from '../../src/lib/endpoints/types.js'
-import {AuthError, BerthError, NotFoundError} from '../../src/lib/errors.js'
+import {AuthError, NotFoundError} from '../../src/lib/errors.js'
 import {shellQuote} from '../../src/lib/git/askpass.js'
 import {testGitEndpoint} from '../../src/lib/git/check.js'
 import {lsRemote} from '../../src/lib/git/ls-remote.js'
@@ -16,18 +16,10 @@ import {ConnectionError} from '../../src/lib/net/errors.js'
 import {ROOT, berthEnv, runBerth, tempHome} from '../helpers/cli.js'
 import {GitService, requireService} from '../helpers/services.js'
 import {FIXTURE_PASSPHRASE, writeGitEndpoint} from '../lib/credentials/endpoint-fixtures.js'
+import {berthRejection} from '../helpers/files.js'
 
 const run = promisify(execFile)
 
-async function rejection(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).to.be.instanceOf(BerthError)
-    return error as BerthError
-  }
-  expect.fail('expected a berth error')
-}
 
 /** Every file under a directory with its content. */
 async function filesUnder(dir: string): Promise<Array<[string, string]>> {
@@ -84,7 +76,7 @@ describe('integration: git endpoints against the real git HTTP server', function
 
     it('fails with AuthError on a wrong password, and removes the credentials', async () => {
       const wrong = `wrong-${git.password}-wrong`
-      const err = await rejection(lsRemote({url: git.repoUrl, username: git.user, password: wrong, name: 'demo'}, {tmpDir: tmp}))
+      const err = await berthRejection(lsRemote({url: git.repoUrl, username: git.user, password: wrong, name: 'demo'}, {tmpDir: tmp}))
       expect(err).to.be.instanceOf(AuthError)
       expect(err.message).to.equal(`Listing ${git.repoUrl}: the Git server at ${git.baseUrl} rejected the credentials (HTTP 401 Unauthorized).`)
       expect(err.hint).to.equal('Check the username and password (or access token), then: berth endpoint update demo')
@@ -93,27 +85,27 @@ describe('integration: git endpoints against the real git HTTP server', function
     })
 
     it('names the DNS step for a wrong host', async () => {
-      const err = await rejection(lsRemote({url: 'https://no-such-host.invalid/demo.git', username: git.user, password: git.password}))
+      const err = await berthRejection(lsRemote({url: 'https://no-such-host.invalid/demo.git', username: git.user, password: git.password}))
       expect(err).to.be.instanceOf(ConnectionError)
       expect((err as ConnectionError).step).to.equal('dns')
       expect(err.message).to.equal('Could not resolve the host of the Git server at https://no-such-host.invalid (DNS): Could not resolve host: no-such-host.invalid')
     })
 
     it('names the connect step for a closed port', async () => {
-      const err = await rejection(lsRemote({url: 'http://127.0.0.1:1/demo.git', username: git.user, password: git.password}))
+      const err = await berthRejection(lsRemote({url: 'http://127.0.0.1:1/demo.git', username: git.user, password: git.password}))
       expect((err as ConnectionError).step).to.equal('connect')
       expect(err.message).to.match(/^Could not connect to the Git server at http:\/\/127\.0\.0\.1:1: Failed to connect to 127\.0\.0\.1 port 1/)
     })
 
     it('names the TLS step when the server does not speak HTTPS', async () => {
-      const err = await rejection(lsRemote({url: git.repoUrl.replace(/^http:/, 'https:'), username: git.user, password: git.password}))
+      const err = await berthRejection(lsRemote({url: git.repoUrl.replace(/^http:/, 'https:'), username: git.user, password: git.password}))
       expect((err as ConnectionError).step).to.equal('tls')
       expect(err.message).to.match(/^TLS failed talking to the Git server at https:\/\/127\.0\.0\.1:\d+: /)
     })
 
     it('names the TLS step for an untrusted certificate', async function () {
       const registry = requireService(this, 'registry')
-      const err = await rejection(lsRemote({url: `https://${registry.tlsAddr}/demo.git`, username: git.user, password: git.password}))
+      const err = await berthRejection(lsRemote({url: `https://${registry.tlsAddr}/demo.git`, username: git.user, password: git.password}))
       expect((err as ConnectionError).step).to.equal('tls')
       expect(err.message).to.match(/certificate/i)
       expect(err.hint).to.contain('GIT_SSL_CAINFO')
@@ -121,13 +113,13 @@ describe('integration: git endpoints against the real git HTTP server', function
 
     it('fails with NotFoundError for a missing repository', async () => {
       const url = `${git.baseUrl}/missing.git`
-      const err = await rejection(lsRemote({url, username: git.user, password: git.password}))
+      const err = await berthRejection(lsRemote({url, username: git.user, password: git.password}))
       expect(err).to.be.instanceOf(NotFoundError)
       expect(err.message).to.equal(`Repository ${url} not found on the Git server at ${git.baseUrl} (HTTP 404).`)
     })
 
     it('stops git after the timeout', async () => {
-      const err = await rejection(lsRemote({url: git.repoUrl, username: git.user, password: git.password}, {timeoutMs: 1, tmpDir: tmp}))
+      const err = await berthRejection(lsRemote({url: git.repoUrl, username: git.user, password: git.password}, {timeoutMs: 1, tmpDir: tmp}))
       expect((err as ConnectionError).step).to.equal('timeout')
       expect(readdirSync(tmp)).to.deep.equal([])
     })
@@ -152,7 +144,7 @@ describe('integration: git endpoints against the real git HTTP server', function
       expect(probed.summary).to.equal(`${git.baseUrl} answers (HTTP 401); credentials not checked: listing branches needs --repository PATH (e.g. group/repo.git)`)
       expect(probed.details).to.deep.equal({urlPrefix: git.baseUrl, status: 401, credentialsChecked: false})
 
-      const err = await rejection(testGitEndpoint({...creds, password: 'wrong'}, {repository: 'demo.git'}))
+      const err = await berthRejection(testGitEndpoint({...creds, password: 'wrong'}, {repository: 'demo.git'}))
       expect(err).to.be.instanceOf(AuthError)
     })
   })

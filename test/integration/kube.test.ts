@@ -4,11 +4,12 @@ import net from 'node:net'
 import tls from 'node:tls'
 
 import type {CredentialsOf} from '../../src/lib/endpoints/types.js'
-import {AuthError, BerthError, ValidationError} from '../../src/lib/errors.js'
+import {AuthError, ValidationError} from '../../src/lib/errors.js'
 import {kubeClientFor, testKubernetesEndpoint} from '../../src/lib/kube/check.js'
 import {parseKubeconfig, prepareKubeconfig, serializeKubeconfig} from '../../src/lib/kube/kubeconfig.js'
 import {ConnectionError} from '../../src/lib/net/errors.js'
 import {KubeService, requireService} from '../helpers/services.js'
+import {berthRejection} from '../helpers/files.js'
 
 async function credentialsFrom(file: string, server?: string): Promise<CredentialsOf<'kubernetes'>> {
   const prepared = await prepareKubeconfig({file, useCurrentContext: true, server})
@@ -22,15 +23,6 @@ function altered(creds: CredentialsOf<'kubernetes'>, change: (cluster: Record<st
   return {...creds, kubeconfig: serializeKubeconfig(config)}
 }
 
-async function rejection(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).to.be.instanceOf(BerthError)
-    return error as BerthError
-  }
-  throw new Error('expected the promise to reject')
-}
 
 describe('integration: kubernetes endpoint against kube-apiserver', function () {
   this.timeout(60_000)
@@ -67,7 +59,7 @@ describe('integration: kubernetes endpoint against kube-apiserver', function () 
     const creds = altered(await credentialsFrom(kube.adminKubeconfig), (_cluster, user) => {
       user.token = 'wrong-token-0123456789'
     })
-    const error = await rejection(testKubernetesEndpoint(creds))
+    const error = await berthRejection(testKubernetesEndpoint(creds))
     expect(error).to.be.instanceOf(AuthError)
     expect(error.exitCode).to.equal(1)
     expect(error.message).to.equal(`Kubernetes API server ${kube.server} rejected the credentials (HTTP 401 Unauthorized).`)
@@ -78,7 +70,7 @@ describe('integration: kubernetes endpoint against kube-apiserver', function () 
     const creds = altered(await credentialsFrom(kube.adminKubeconfig), (cluster) => {
       delete cluster['certificate-authority-data']
     })
-    const error = await rejection(testKubernetesEndpoint(creds))
+    const error = await berthRejection(testKubernetesEndpoint(creds))
     expect(error).to.be.instanceOf(ConnectionError)
     expect((error as ConnectionError).step).to.equal('tls')
     expect(error.message).to.equal(`TLS failed talking to Kubernetes API server ${kube.server}: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE).`)
@@ -89,7 +81,7 @@ describe('integration: kubernetes endpoint against kube-apiserver', function () 
     const creds = altered(await credentialsFrom(kube.adminKubeconfig), (cluster) => {
       cluster['certificate-authority-data'] = Buffer.from(otherCa).toString('base64')
     })
-    const error = await rejection(testKubernetesEndpoint(creds))
+    const error = await berthRejection(testKubernetesEndpoint(creds))
     expect(error).to.be.instanceOf(ConnectionError)
     expect((error as ConnectionError).step).to.equal('tls')
     expect(error.message).to.match(new RegExp(`^TLS failed talking to Kubernetes API server ${kube.server.replace(/[.]/g, '\\.')}: `))
@@ -101,7 +93,7 @@ describe('integration: kubernetes endpoint against kube-apiserver', function () 
     const creds = altered(await credentialsFrom(kube.adminKubeconfig), (cluster) => {
       cluster.server = server
     })
-    const error = await rejection(testKubernetesEndpoint(creds))
+    const error = await berthRejection(testKubernetesEndpoint(creds))
     expect(error).to.be.instanceOf(ConnectionError)
     expect((error as ConnectionError).step).to.equal('connect')
     expect(error.message).to.equal(`Could not connect to Kubernetes API server ${server}: ECONNREFUSED.`)
@@ -109,7 +101,7 @@ describe('integration: kubernetes endpoint against kube-apiserver', function () 
 
   it('refuses a --server URL that does not match the generated kubeconfig', async () => {
     const other = kube.server.replace('127.0.0.1', 'localhost')
-    const error = await rejection(prepareKubeconfig({file: kube.adminKubeconfig, useCurrentContext: true, server: other}))
+    const error = await berthRejection(prepareKubeconfig({file: kube.adminKubeconfig, useCurrentContext: true, server: other}))
     expect(error).to.be.instanceOf(ValidationError)
     expect(error.message).to.equal(
       `The --server URL ${other} does not match the kubeconfig's cluster "berth-test" server ${kube.server}: the host differs (localhost vs 127.0.0.1).`,

@@ -16,8 +16,9 @@ import {
   runWithEndpoints,
 } from '../../../src/lib/endpoints/exec.js'
 import type {CredentialsOf, EndpointCredentials} from '../../../src/lib/endpoints/types.js'
-import {BerthError, UsageError, ValidationError} from '../../../src/lib/errors.js'
+import {UsageError, ValidationError} from '../../../src/lib/errors.js'
 import {parseYaml} from '../../../src/lib/yaml.js'
+import {berthRejection} from '../../helpers/files.js'
 
 const run = promisify(execFile)
 
@@ -63,15 +64,6 @@ function tree(dir: string): string[] {
   return readdirSync(dir, {recursive: true}).map(String).sort()
 }
 
-async function rejection(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).to.be.instanceOf(BerthError)
-    return error as BerthError
-  }
-  expect.fail('expected a berth error')
-}
 
 describe('endpoint exec environment', () => {
   let tmpRoot: string
@@ -164,7 +156,7 @@ describe('endpoint exec environment', () => {
     })
 
     it('refuses two endpoints for one registry, writing nothing', async () => {
-      const error = await rejection(prepare([registry('a', 'http://127.0.0.1:5000'), registry('b', '127.0.0.1:5000', 'other')]))
+      const error = await berthRejection(prepare([registry('a', 'http://127.0.0.1:5000'), registry('b', '127.0.0.1:5000', 'other')]))
       expect(error).to.be.instanceOf(UsageError)
       expect(error.exitCode).to.equal(2)
       expect(error.message).to.equal('Endpoints "a" and "b" are both for the registry 127.0.0.1:5000; docker keeps one login per registry, so give only one of them.')
@@ -217,11 +209,11 @@ describe('endpoint exec environment', () => {
     })
 
     it('refuses an unusable stored kubeconfig with a hint to store a new one, writing nothing', async () => {
-      const error = await rejection(prepare([kube('broken', 'https://10.0.0.1:6443', 't', undefined, 'clusters: [')]))
+      const error = await berthRejection(prepare([kube('broken', 'https://10.0.0.1:6443', 't', undefined, 'clusters: [')]))
       expect(error).to.be.instanceOf(ValidationError)
       expect(error.message).to.match(/^The stored kubeconfig of endpoint "broken" is not valid YAML \(line \d+\): /)
       expect(error.hint).to.equal('Store a working kubeconfig with: berth endpoint update broken --kubeconfig FILE')
-      const missing = await rejection(prepare([kube('gone', 'https://10.0.0.1:6443', 't', 'nope')]))
+      const missing = await berthRejection(prepare([kube('gone', 'https://10.0.0.1:6443', 't', 'nope')]))
       expect(missing.message).to.equal('The stored kubeconfig of endpoint "gone" has no context "nope" (its contexts: kubernetes-admin@kubernetes).')
       expect(readdirSync(tmpRoot)).to.deep.equal([])
     })
@@ -263,7 +255,7 @@ describe('endpoint exec environment', () => {
     })
 
     it('refuses two endpoints for one host, writing nothing', async () => {
-      const error = await rejection(prepare([git('a', 'https://git.example.com/a.git', 'u', 'p1'), git('b', 'https://git.example.com/b.git', 'u', 'p2')]))
+      const error = await berthRejection(prepare([git('a', 'https://git.example.com/a.git', 'u', 'p1'), git('b', 'https://git.example.com/b.git', 'u', 'p2')]))
       expect(error).to.be.instanceOf(UsageError)
       expect(error.message).to.equal('Endpoint "a" and endpoint "b" are both for https://git.example.com; git asks for credentials per host, so only one of them can be used at a time.')
       expect(readdirSync(tmpRoot)).to.deep.equal([])
@@ -289,7 +281,7 @@ describe('endpoint exec environment', () => {
     })
 
     it('refuses two iam endpoints (their variables would clash), writing nothing', async () => {
-      const error = await rejection(prepare([iam('one'), registry('reg', 'http://127.0.0.1:5000'), iam('two', 'HPUAEXAMPLEKEY000002')]))
+      const error = await berthRejection(prepare([iam('one'), registry('reg', 'http://127.0.0.1:5000'), iam('two', 'HPUAEXAMPLEKEY000002')]))
       expect(error).to.be.instanceOf(UsageError)
       expect(error.exitCode).to.equal(2)
       expect(error.message).to.equal(
@@ -312,8 +304,8 @@ describe('endpoint exec environment', () => {
   })
 
   it('refuses no endpoints and an endpoint named twice', async () => {
-    expect((await rejection(prepare([]))).message).to.equal('Give at least one endpoint name before --.')
-    const twice = await rejection(prepare([iam('cloud'), registry('reg', 'http://127.0.0.1:5000'), registry('reg', 'http://127.0.0.1:5001')]))
+    expect((await berthRejection(prepare([]))).message).to.equal('Give at least one endpoint name before --.')
+    const twice = await berthRejection(prepare([iam('cloud'), registry('reg', 'http://127.0.0.1:5000'), registry('reg', 'http://127.0.0.1:5001')]))
     expect(twice).to.be.instanceOf(UsageError)
     expect(twice.message).to.equal('Endpoint "reg" is named twice.')
     expect(readdirSync(tmpRoot)).to.deep.equal([])
@@ -434,7 +426,7 @@ describe('runWithEndpoints', () => {
 
   it('leaves nothing and starts nothing when the endpoints cannot be combined', async () => {
     let spawned = false
-    const error = await rejection(runWithEndpoints({credentials: [iam('a'), iam('b')], command: 'x', args: [], baseEnv, tmpRoot}, {spawn: fakeSpawner(new FakeChild(), () => (spawned = true)), signals}))
+    const error = await berthRejection(runWithEndpoints({credentials: [iam('a'), iam('b')], command: 'x', args: [], baseEnv, tmpRoot}, {spawn: fakeSpawner(new FakeChild(), () => (spawned = true)), signals}))
     expect(error).to.be.instanceOf(UsageError)
     expect(spawned).to.equal(false)
     expect(listeners()).to.equal(0)
@@ -450,7 +442,7 @@ describe('runWithEndpoints', () => {
     })
 
     it('fails with 127 for a command that is not found, after cleaning up', async () => {
-      const error = await rejection(realRun('berth-no-such-command', ['--secret-looking-arg']))
+      const error = await berthRejection(realRun('berth-no-such-command', ['--secret-looking-arg']))
       expect(error).to.be.instanceOf(CommandStartError)
       expect(error.exitCode).to.equal(127)
       expect(error.message).to.equal('Command not found: "berth-no-such-command".')
@@ -463,7 +455,7 @@ describe('runWithEndpoints', () => {
       const file = path.join(tmpRoot, 'script.sh')
       writeFileSync(file, '#!/bin/sh\necho hi\n', {mode: 0o644})
       for (const target of [file, tmpRoot]) {
-        const error = await rejection(realRun(target, []))
+        const error = await berthRejection(realRun(target, []))
         expect(error).to.be.instanceOf(CommandStartError)
         expect(error.exitCode).to.equal(126)
         expect(error.message).to.equal(`Command "${target}" could not be run: permission denied (it is not executable, or is a directory).`)

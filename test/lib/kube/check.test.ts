@@ -3,9 +3,10 @@ import http from 'node:http'
 import net from 'node:net'
 
 import type {CredentialsOf} from '../../../src/lib/endpoints/types.js'
-import {AuthError, BerthError, ExternalError, ValidationError} from '../../../src/lib/errors.js'
+import {AuthError, ExternalError, ValidationError} from '../../../src/lib/errors.js'
 import {kubeClientFor, kubeRequestError, testKubernetesEndpoint} from '../../../src/lib/kube/check.js'
 import {ConnectionError} from '../../../src/lib/net/errors.js'
+import {berthRejection} from '../../helpers/files.js'
 
 /** How the fake API server answers each path; a number is an HTTP error status with a Status body. */
 interface FakeApi {
@@ -73,15 +74,6 @@ current-context: tester@fake
 const VERSION = {major: '1', minor: '99', gitVersion: 'v1.99.0', platform: 'linux/amd64'}
 const REVIEW = {apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', status: {userInfo: {username: 'tester', groups: ['system:authenticated']}}}
 
-async function rejection(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).to.be.instanceOf(BerthError)
-    return error as BerthError
-  }
-  throw new Error('expected the promise to reject')
-}
 
 describe('kube/check', () => {
   const fakes: Fake[] = []
@@ -139,7 +131,7 @@ describe('kube/check', () => {
 
   it('turns a 401 into an AuthError naming the server', async () => {
     const api = await fake({version: 401})
-    const error = await rejection(testKubernetesEndpoint(creds(api.url)))
+    const error = await berthRejection(testKubernetesEndpoint(creds(api.url)))
     expect(error).to.be.instanceOf(AuthError)
     expect(error.exitCode).to.equal(1)
     expect(error.message).to.equal(`Kubernetes API server ${api.url} rejected the credentials (HTTP 401 Unauthorized).`)
@@ -149,22 +141,22 @@ describe('kube/check', () => {
 
   it('turns a 403 on /version into an AuthError and another status into an ExternalError', async () => {
     const forbidden = await fake({version: 403})
-    const denied = await rejection(testKubernetesEndpoint(creds(forbidden.url)))
+    const denied = await berthRejection(testKubernetesEndpoint(creds(forbidden.url)))
     expect(denied).to.be.instanceOf(AuthError)
     expect(denied.message).to.equal(`Kubernetes API server ${forbidden.url} accepted the credentials but refused access (HTTP 403 Forbidden).`)
     const broken = await fake({version: 503})
-    const failed = await rejection(testKubernetesEndpoint(creds(broken.url)))
+    const failed = await berthRejection(testKubernetesEndpoint(creds(broken.url)))
     expect(failed).to.be.instanceOf(ExternalError)
     expect(failed.message).to.equal(`Kubernetes API server ${broken.url} answered HTTP 503: fake status 503 for /version.`)
     const reviewBroken = await fake({version: VERSION, accessReview: 500})
-    expect((await rejection(testKubernetesEndpoint(creds(reviewBroken.url)))).message).to.equal(
+    expect((await berthRejection(testKubernetesEndpoint(creds(reviewBroken.url)))).message).to.equal(
       `Kubernetes API server ${reviewBroken.url} answered HTTP 500: fake status 500 for /apis/authorization.k8s.io/v1/selfsubjectaccessreviews.`,
     )
   })
 
   it('names the connect step when nothing listens', async () => {
     const port = await freePort()
-    const error = await rejection(testKubernetesEndpoint(creds(`http://127.0.0.1:${port}`)))
+    const error = await berthRejection(testKubernetesEndpoint(creds(`http://127.0.0.1:${port}`)))
     expect(error).to.be.instanceOf(ConnectionError)
     expect((error as ConnectionError).step).to.equal('connect')
     expect(error.message).to.equal(`Could not connect to Kubernetes API server http://127.0.0.1:${port}: ECONNREFUSED.`)
@@ -177,7 +169,7 @@ describe('kube/check', () => {
     const {port} = silent.address() as net.AddressInfo
     const started = Date.now()
     try {
-      const error = await rejection(testKubernetesEndpoint(creds(`https://127.0.0.1:${port}`), {timeoutMs: 300}))
+      const error = await berthRejection(testKubernetesEndpoint(creds(`https://127.0.0.1:${port}`), {timeoutMs: 300}))
       expect(error).to.be.instanceOf(ConnectionError)
       expect((error as ConnectionError).step).to.equal('timeout')
       expect(error.message).to.equal(`Kubernetes API server https://127.0.0.1:${port} did not answer in time.`)
@@ -210,11 +202,11 @@ describe('kube/check', () => {
   })
 
   it('refuses an unusable stored kubeconfig with a hint to replace it', async () => {
-    const garbage = await rejection(kubeClientFor(creds('https://a', {kubeconfig: 'clusters: ['})))
+    const garbage = await berthRejection(kubeClientFor(creds('https://a', {kubeconfig: 'clusters: ['})))
     expect(garbage).to.be.instanceOf(ValidationError)
     expect(garbage.message).to.match(/^the stored kubeconfig of endpoint "k" is not valid YAML \(line 1\): /)
     expect(garbage.hint).to.equal('Store a working kubeconfig with: berth endpoint update k --kubeconfig FILE')
-    const noContext = await rejection(kubeClientFor(creds('https://a', {context: 'other'})))
+    const noContext = await berthRejection(kubeClientFor(creds('https://a', {context: 'other'})))
     expect(noContext.message).to.equal('The stored kubeconfig of endpoint "k" has no context "other" (its contexts: tester@fake).')
   })
 
