@@ -77,7 +77,7 @@ describe('berth endpoint create at a terminal (real prompts in tmux)', function 
     await term.type('hub')
     await term.press('Enter')
     await answer('Registry address', 'registry.example.com')
-    await term.waitFor('--address "registry.example.com" has no scheme; write it as a URL, e.g. https://registry.example.com.')
+    await term.waitFor('The value "registry.example.com" has no scheme; write it as a URL, e.g. https://registry.example.com.')
     await term.press('Home')
     await term.type('https://')
     await term.press('Enter')

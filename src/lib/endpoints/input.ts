@@ -67,6 +67,13 @@ function refuseForeignFlags(type: EndpointType, flags: EndpointFlags): void {
 
 const toPromptValidate = (check: (v: string) => string | undefined) => (value: string) => check(value) ?? true
 
+/** A field's check for a prompt: the same text as for the flag, without naming a flag the user did not type. */
+const promptCheck = (field: FieldDefinition) =>
+  toPromptValidate((value) => {
+    const problem = field.check(value)
+    return problem?.startsWith(`${field.flag} `) ? `The value ${problem.slice(field.flag.length + 1)}` : problem?.replace(`${field.flag} `, '')
+  })
+
 async function secretFromFlags(ctx: BerthContext, def: SecretDefinition, flags: EndpointFlags): Promise<string | undefined> {
   const fromStdin = def.key === 'password' ? flags.passwordStdin : flags.secretAccessKeyStdin
   const envVar = def.key === 'password' ? flags.passwordEnv : flags.secretAccessKeyEnv
@@ -112,7 +119,7 @@ async function kubernetesInput(ctx: BerthContext, flags: EndpointFlags, prompter
   }
   let prepared = await kube.prepareKubeconfig({file, source, context, useCurrentContext: context === undefined, server})
   if (prompter && flags.server === undefined) {
-    server = await prompter.input({message: 'Kubernetes API server URL', default: prepared.server, validate: toPromptValidate((v) => TYPE_FIELDS.kubernetes.fields[0]!.check(v))})
+    server = await prompter.input({message: 'Kubernetes API server URL', default: prepared.server, validate: promptCheck(TYPE_FIELDS.kubernetes.fields[0]!)})
     if (server !== prepared.server) prepared = await kube.prepareKubeconfig({file, source, context: prepared.context, useCurrentContext: false, server})
   }
   return {server: prepared.server, context: prepared.context, kubeconfig: prepared.kubeconfig}
@@ -181,7 +188,7 @@ async function fieldValue(field: FieldDefinition, flags: EndpointFlags, prompter
     if (problem) throw new ValidationError(problem)
     return given
   }
-  if (prompter) return prompter.input({message: field.prompt, ...(current === undefined ? {} : {default: current}), validate: toPromptValidate(field.check)})
+  if (prompter) return prompter.input({message: field.prompt, ...(current === undefined ? {} : {default: current}), validate: promptCheck(field)})
   if (current !== undefined) return current
   missing.add(field.flag)
   return undefined
