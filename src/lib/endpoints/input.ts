@@ -277,7 +277,7 @@ export async function gatherUpdateInput(ctx: BerthContext, current: EndpointDocu
   const secretsChanged = secret !== undefined
   let secretValue = secret
   let kube = kubeInput
-  if (!secretsChanged || (type === 'kubernetes' && !kubeInput)) {
+  if (!secretsChanged) {
     // Unchanged secrets stay where they are; read them only to verify the new settings.
     const existing = needSecrets ? await loadSecrets() : undefined
     if (type === 'kubernetes') {
@@ -287,8 +287,11 @@ export async function gatherUpdateInput(ctx: BerthContext, current: EndpointDocu
     }
   }
   const input = assemble(type, current.metadata.name, values, secretValue ?? '', kube, flags.description)
-  const before = JSON.stringify(assemble(type, current.metadata.name, Object.fromEntries(def.fields.map((f) => [f.key, spec[f.key] ?? ''])), secretValue ?? '', type === 'kubernetes' ? {server: current.spec.server, context: current.spec.context, kubeconfig: kube?.kubeconfig ?? ''} : undefined, current.spec.description))
-  const changed = secretsChanged || JSON.stringify(input) !== before
+  // A description is only ever set, never cleared (as in assemble and specOf).
+  const changed =
+    secretsChanged ||
+    def.fields.some((f) => values[f.key] !== undefined && values[f.key] !== spec[f.key]) ||
+    (Boolean(flags.description) && flags.description !== current.spec.description)
   if (prompter && changed) await confirmSummary(prompter, ctx, input, 'Save these changes?')
   return {input, secretsChanged, changed}
 }

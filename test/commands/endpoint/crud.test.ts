@@ -101,6 +101,12 @@ describe('berth endpoint create/list/show/update/delete', () => {
     expect(doc.spec).to.include({url: 'https://git.example.com/b.git', username: 'deployer'})
     const nothing = await berth(['endpoint', 'update', 'app', '--url', 'https://git.example.com/b.git'])
     expect(nothing.stderr).to.equal('Nothing to change in endpoint "app".\n')
+    // An endpoint with a description is not "changed" by repeating its values either.
+    expect((await berth(['endpoint', 'update', 'app', '--description', 'the app repo'])).stderr).to.equal('Updated endpoint "app".\nThese objects use it and may need updating too:\n  DeploymentRuntime/web (spec.repoEndpoint)\n')
+    for (const args of [['--url', 'https://git.example.com/b.git'], ['--url', 'https://git.example.com/b.git', '--description', 'the app repo']]) {
+      const same = await berth(['endpoint', 'update', 'app', ...args])
+      expect(same.stderr, args.join(' ')).to.equal('Nothing to change in endpoint "app".\n')
+    }
   })
 
   it('refuses to delete an endpoint in use unless --force, then removes its secret', async () => {
