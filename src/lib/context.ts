@@ -1,7 +1,6 @@
 import type {Readable} from 'node:stream'
 
 import {Settings} from './config/settings.js'
-import {ValidationError} from './errors.js'
 import {InquirerPrompter, Prompter} from './input/prompter.js'
 import {assertDns1123Label} from './names.js'
 import {berthHome} from './paths.js'
@@ -68,7 +67,6 @@ export class BerthContext {
     if (this.overrides.secrets) return Promise.resolve(this.overrides.secrets)
     this.secretStore ??= this.settings.resolve('secret-store').then((setting) => {
       const source = setting.source === 'env' ? 'BERTH_SECRET_STORE' : `secret-store in ${this.settings.file}`
-      if (setting.source === 'file' && !['keychain', 'file', 'env'].includes(setting.value)) throw new ValidationError(`${source} is ${JSON.stringify(setting.value)}.`)
       return openSecretStore({backend: parseBackendName(setting.value, source), home: this.home, env: this.env})
     })
     return this.secretStore

@@ -7,7 +7,7 @@ import {ConflictError, DamagedStateError, NotFoundError, ValidationError, messag
 import {assertDns1123Label} from '../names.js'
 import {isPlainObject, parseYaml, toYaml} from '../yaml.js'
 import {API_VERSION, BerthDocument, KINDS, Kind, NewDocument, isKind} from './document.js'
-import {FileLock} from './lock.js'
+import {FileLock, processAlive} from './lock.js'
 
 export interface StateStoreOptions {
   /** The state directory ($BERTH_HOME). */
@@ -271,7 +271,8 @@ function listDirectory(dir: string, kind: Kind): Array<BerthDocument<unknown, un
       rmSync(tmp, {force: true})
     }
   }
-  return structuredClone(docs)
+  // Every call parses afresh (the files or the cache's JSON), so callers own what they get.
+  return docs
 }
 
 /** Write `text` to `file` so that a reader or a crash sees either the old or the new content. */
@@ -304,14 +305,7 @@ async function removeDeadWritersTempFiles(home: string): Promise<void> {
   for (const entry of entries) {
     const match = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(entry.name)
     if (!entry.isFile() || !match) continue
-    const pid = Number(match[1])
-    let alive = true
-    try {
-      process.kill(pid, 0)
-    } catch (error) {
-      alive = (error as NodeJS.ErrnoException).code === 'EPERM'
-    }
-    if (!alive) await fs.rm(path.join(entry.parentPath, entry.name), {force: true})
+    if (!processAlive(Number(match[1]))) await fs.rm(path.join(entry.parentPath, entry.name), {force: true})
   }
 }
 
