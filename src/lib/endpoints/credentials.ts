@@ -1,7 +1,7 @@
 import type {BerthContext} from '../context.js'
 import {NotFoundError, UsageError} from '../errors.js'
-import {openSecretStore} from '../secrets/index.js'
-import {SecretStore, StoredSecretRef, parseRefKey} from '../secrets/store.js'
+import {openSecretStore, secretEnvName} from '../secrets/index.js'
+import {SecretBackendName, SecretStore, StoredSecretRef, parseRefKey} from '../secrets/store.js'
 export type {CredentialsOf} from './types.js'
 import {CredentialsOf, EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
 
@@ -15,9 +15,8 @@ export async function readEndpointSecret(ctx: BerthContext, doc: EndpointDocumen
   const store = await storeFor(ctx, ref)
   const value = await store.get(secretRef)
   if (value === undefined) {
-    const where = ref.backend === 'env' || store.backend === 'env' ? ` (${store.backend} store)` : ` (${ref.backend} store)`
-    throw new NotFoundError(`The ${field} of endpoint "${name}" is missing from the secret store${where}.`, {
-      hint: store.backend === 'env' ? `Set ${(await import('../secrets/env.js')).secretEnvName(secretRef)} in the environment.` : `Store it again with: berth endpoint update ${name}`,
+    throw new NotFoundError(`The ${field} of endpoint "${name}" is missing from the secret store (${store.backend} store).`, {
+      hint: store.backend === 'env' ? `Set ${secretEnvName(secretRef)} in the environment.` : `Store it again with: berth endpoint update ${name}`,
     })
   }
   return value
@@ -30,8 +29,13 @@ export async function readEndpointSecret(ctx: BerthContext, doc: EndpointDocumen
  */
 async function storeFor(ctx: BerthContext, ref: StoredSecretRef): Promise<SecretStore> {
   const current = await ctx.secrets()
-  if (current.backend === 'env' || current.backend === ref.backend) return current
-  return openSecretStore({backend: ref.backend, home: ctx.home, env: ctx.env})
+  return current.backend === 'env' ? current : storeOfBackend(ctx, ref.backend)
+}
+
+/** The store of one backend: the context's own when it is that backend, else a new one. */
+export async function storeOfBackend(ctx: BerthContext, backend: SecretBackendName): Promise<SecretStore> {
+  const current = await ctx.secrets()
+  return current.backend === backend ? current : openSecretStore({backend, home: ctx.home, env: ctx.env})
 }
 
 /** An endpoint with every secret read back, checked to be of one of the expected types. */

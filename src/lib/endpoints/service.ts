@@ -3,6 +3,7 @@ import {ConflictError, ValidationError} from '../errors.js'
 import {assertDns1123Label} from '../names.js'
 import {SecretRef, SecretStore, StoredSecretRef, parseRefKey, refKey} from '../secrets/store.js'
 import {TYPE_FIELDS} from './fields.js'
+import {storeOfBackend} from './credentials.js'
 import {EndpointReference, findEndpointReferences} from './references.js'
 import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
 
@@ -74,9 +75,9 @@ export async function createEndpoint(ctx: BerthContext, input: EndpointInput, op
   validateEndpointInput(input)
   const project = await ctx.project()
   const state = ctx.state()
-  if (await state.tryGet('Endpoint', input.name, project)) {
-    throw new ConflictError(`Endpoint "${input.name}" already exists in project "${project}".`, {hint: `Change it with: berth endpoint update ${input.name}`})
-  }
+  const alreadyExists = () => new ConflictError(`Endpoint "${input.name}" already exists in project "${project}".`, {hint: `Change it with: berth endpoint update ${input.name}`})
+  // Checked before the (slow) verification, and again under the lock before any secret is written.
+  if (await state.tryGet('Endpoint', input.name, project)) throw alreadyExists()
   const status = await verifyFirst(ctx, input, options)
   const store = await ctx.secrets()
   return state.withLock(async () => {
@@ -156,13 +157,12 @@ export async function deleteEndpoint(ctx: BerthContext, name: string, options: {
 
 async function deleteSecrets(ctx: BerthContext, refs: Record<string, StoredSecretRef>): Promise<string[]> {
   const removed: string[] = []
-  const current = await ctx.secrets()
   for (const [field, stored] of Object.entries(refs)) {
     const ref = parseRefKey(stored.key)
     if (!ref) continue
     // Secrets live in the store that saved them; the read-only env store holds nothing to delete.
-    const store = stored.backend === current.backend ? current : (await import('../secrets/index.js')).openSecretStore({backend: stored.backend, home: ctx.home, env: ctx.env})
-    if (store.backend === 'env') continue
+    if (stored.backend === 'env') continue
+    const store = await storeOfBackend(ctx, stored.backend)
     if (await store.delete(ref)) removed.push(field)
   }
   return removed
