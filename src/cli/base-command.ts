@@ -62,6 +62,11 @@ export abstract class BerthCommand<T extends typeof Command> extends Command {
     return this.stderrStyle
   }
 
+  /** A warning: stderr, also under --json (stdout stays data only). */
+  protected warning(message: string, hint?: string): void {
+    process.stderr.write(`Warning: ${message}\n${hint ? `Hint: ${hint}\n` : ''}`)
+  }
+
   /** A notice or progress line for people: stderr, silent under --json. */
   protected notice(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
