@@ -216,5 +216,6 @@ export function maskedEndpoint(doc: EndpointDocument): EndpointDocument & {secre
 /** Keep the outcome of the last connection test on the endpoint (status.lastTest). */
 export async function recordTestResult(ctx: BerthContext, name: string, result: {ok: boolean; summary: string}): Promise<void> {
   const project = await ctx.project()
-  await ctx.state().update<EndpointSpec, EndpointStatus>('Endpoint', name, project, (doc) => ({...doc, status: {...doc.status, lastTest: {at: ctx.now().toISOString(), ...result}}}))
+  // Status, not spec: a test result does not change the endpoint's generation.
+  await ctx.state().updateStatus<EndpointSpec, EndpointStatus>('Endpoint', name, project, (doc) => ({...doc.status, lastTest: {at: ctx.now().toISOString(), ...result}}))
 }

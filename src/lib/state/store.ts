@@ -383,23 +383,47 @@ interface CacheEntry {
 
 const LIST_CACHE = '.list-cache.json'
 
-/** The file reads a listing needs, done synchronously or through fs.promises. */
+interface FileIdentity {
+  ino: number
+  size: number
+  mtimeMs: number
+}
+
+/** The file reads a listing needs, done synchronously or through fs.promises (stats in parallel). */
 interface Reads {
   readdir(dir: string): string[] | Promise<string[]>
   readText(file: string): string | Promise<string>
-  stat(file: string): {ino: number; size: number; mtimeMs: number} | Promise<{ino: number; size: number; mtimeMs: number}>
+  /** Each file's identity, undefined where it vanished. */
+  statAll(files: string[]): Array<FileIdentity | undefined> | Promise<Array<FileIdentity | undefined>>
+}
+
+function missingAsUndefined<R>(read: () => R): R | undefined {
+  try {
+    return read()
+  } catch (error) {
+    if (isMissing(error)) return undefined
+    throw error
+  }
 }
 
 const syncReads: Reads = {
   readdir: (dir) => readdirSync(dir),
   readText: (file) => readFileSync(file, 'utf8'),
-  stat: (file) => statSync(file),
+  statAll: (files) => files.map((file) => missingAsUndefined(() => statSync(file))),
 }
 
 const asyncReads: Reads = {
   readdir: (dir) => fs.readdir(dir),
   readText: (file) => fs.readFile(file, 'utf8'),
-  stat: (file) => fs.stat(file),
+  statAll: (files) =>
+    Promise.all(
+      files.map((file) =>
+        fs.stat(file).catch((error: unknown) => {
+          if (isMissing(error)) return undefined
+          throw error
+        }),
+      ),
+    ),
 }
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT'
@@ -418,7 +442,7 @@ function parseListCache(text: string | undefined): ListCache {
 }
 
 /** Whether a cache entry is one for this file, as it is now, holding a document of this kind and name. */
-function cachedDocument(entry: unknown, stat: {ino: number; size: number; mtimeMs: number}, kind: Kind, name: string): BerthDocument<unknown, unknown> | undefined {
+function cachedDocument(entry: unknown, stat: FileIdentity, kind: Kind, name: string): BerthDocument<unknown, unknown> | undefined {
   if (!isPlainObject(entry) || entry.ino !== stat.ino || entry.size !== stat.size || entry.mtimeMs !== stat.mtimeMs) return undefined
   const doc = entry.doc
   if (!isPlainObject(doc) || doc.kind !== kind || !isPlainObject(doc.metadata) || doc.metadata.name !== name || !isPlainObject(doc.spec)) return undefined
@@ -487,17 +511,13 @@ async function listDirectory(dir: string, kind: Kind, reads: Reads): Promise<Lis
   const cache = parseListCache(cacheText)
   const fresh: ListCache = {version: 1, entries: {}}
   let changed = false
-  for (const entry of entries.sort()) {
-    if (entry.startsWith('.') || !entry.endsWith('.yaml')) continue
+  const names = entries.sort().filter((entry) => !entry.startsWith('.') && entry.endsWith('.yaml'))
+  const stats = await reads.statAll(names.map((entry) => path.join(dir, entry)))
+  for (const [i, entry] of names.entries()) {
     const file = path.join(dir, entry)
     const name = entry.slice(0, -'.yaml'.length)
-    let stat
-    try {
-      stat = await reads.stat(file)
-    } catch (error) {
-      if (isMissing(error)) continue // deleted meanwhile
-      throw error
-    }
+    const stat = stats[i]
+    if (!stat) continue // deleted meanwhile
     let doc = cachedDocument(cache.entries[entry], stat, kind, name)
     if (doc) {
       fresh.entries[entry] = cache.entries[entry]!
@@ -509,7 +529,6 @@ async function listDirectory(dir: string, kind: Kind, reads: Reads): Promise<Lis
         if (isMissing(error)) continue
         throw error
       }
-      changed = true
       try {
         doc = readDocument(file, text, kind, name)
       } catch (error) {
@@ -517,6 +536,7 @@ async function listDirectory(dir: string, kind: Kind, reads: Reads): Promise<Lis
         result.damaged.push({file, message: error.message})
         continue
       }
+      changed = true
       fresh.entries[entry] = {ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, doc}
     }
     result.documents.push(doc)
