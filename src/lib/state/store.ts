@@ -63,7 +63,7 @@ const BODY_KEY = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/
 /**
  * berth's state: one YAML document per object under
  * <home>/projects/<project>/<plural>/<name>.yaml (global kinds under <home>/global/<plural>/),
- * large bodies beside it in <name>.bodies/<key>.
+ * large bodies beside it in <name>.bodies/<digest>.<key> (see readBody).
  *
  * Writes are atomic (temp file, fsync, rename, fsync of the directory) and serialised by the
  * state lock (`StateLock`: an in-process mutex plus the inter-process lock file), so neither
@@ -179,6 +179,8 @@ export class StateStore {
       if (await this.tryGet(kind, metadata.name, project)) {
         throw new ConflictError(`${kind} "${metadata.name}" already exists${projectSuffix(kind, project)}.`)
       }
+      // Bodies a crash left behind a deleted object of this name are not this object's.
+      await fs.rm(this.bodiesDir(kind, metadata.name, project), {recursive: true, force: true})
       const bodies = await this.writeBodies(kind, metadata.name, project, {}, input.bodies ?? {})
       const doc: BerthDocument<S, T> = {
         apiVersion: API_VERSION,
@@ -235,7 +237,7 @@ export class StateStore {
       if (Object.keys(bodies).length > 0) next.metadata.bodies = bodies
       else delete next.metadata.bodies
       await this.writeDocument(next)
-      await this.removeBodies(kind, name, project, Object.keys(bodyChanges).filter((key) => bodyChanges[key] === null))
+      if (Object.keys(bodyChanges).length > 0) await this.pruneBodies(kind, name, project, bodies)
       return next
     })
   }
@@ -262,23 +264,31 @@ export class StateStore {
     })
   }
 
-  /** A body stored beside an object, or undefined if it has none under `key`. */
+  /**
+   * A body stored beside an object, or undefined if it has none under `key`. Body files are
+   * named by their digest and never rewritten, so a reader racing an update reads the old
+   * body or, after one retry, the new one, and a crash between writing a body and its
+   * document leaves the document's own body in place.
+   */
   async readBody(kind: Kind, name: string, project: string | undefined, key: string): Promise<string | undefined> {
     assertBodyKey(key)
-    const doc = await this.get(kind, name, project)
-    const ref = doc.metadata.bodies?.[key]
-    if (!ref) return undefined
-    const file = path.join(this.bodiesDir(kind, name, project), key)
-    const damaged = (why: string) => new DamagedStateError(file, `The body "${key}" of ${kind} "${name}" in ${file} is damaged: ${why}`)
-    let data: Buffer
-    try {
-      data = await fs.readFile(file)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw damaged('the file is missing.')
-      throw error
+    for (let attempt = 1; ; attempt++) {
+      const doc = await this.get(kind, name, project)
+      const ref = doc.metadata.bodies?.[key]
+      if (!ref) return undefined
+      const file = this.bodyFile(kind, name, project, key, ref)
+      const damaged = (why: string) => new DamagedStateError(file, `The body "${key}" of ${kind} "${name}" in ${file} is damaged: ${why}`, {hint: DAMAGED_HINT})
+      let data: Buffer
+      try {
+        data = await fs.readFile(file)
+      } catch (error) {
+        if (!isMissing(error)) throw error
+        if (attempt < 3) continue // replaced by an update since the document was read
+        throw damaged('the file is missing.')
+      }
+      if (data.length !== ref.bytes || sha256(data) !== ref.sha256) throw damaged('its content does not match the digest recorded in the document.')
+      return data.toString('utf8')
     }
-    if (data.length !== ref.bytes || sha256(data) !== ref.sha256) throw damaged('its content does not match the digest recorded in the document.')
-    return data.toString('utf8')
   }
 
   /** Delete an object and its bodies; returns the deleted document. */
@@ -318,27 +328,39 @@ export class StateStore {
     updateListCache(path.dirname(file), `${doc.metadata.name}.yaml`, doc)
   }
 
+  private bodyFile(kind: Kind, name: string, project: string | undefined, key: string, ref: BodyRef): string {
+    return path.join(this.bodiesDir(kind, name, project), `${ref.sha256.slice(0, 16)}.${key}`)
+  }
+
   /** Write the bodies given (null ones are only dropped from the result); returns the refs to record. */
   private async writeBodies(kind: Kind, name: string, project: string | undefined, current: Record<string, BodyRef>, changes: Record<string, string | null>): Promise<Record<string, BodyRef>> {
     const refs = {...current}
-    const dir = this.bodiesDir(kind, name, project)
     for (const [key, text] of Object.entries(changes)) {
       if (text === null) {
         delete refs[key]
         continue
       }
       const data = Buffer.from(text, 'utf8')
-      await writeFileAtomic(path.join(dir, key), text)
       refs[key] = {sha256: sha256(data), bytes: data.length}
+      await writeFileAtomic(this.bodyFile(kind, name, project, key, refs[key]), text)
     }
     return refs
   }
 
-  private async removeBodies(kind: Kind, name: string, project: string | undefined, keys: string[]): Promise<void> {
-    if (keys.length === 0) return
+  /** Remove the body files the document no longer names (after it was written). */
+  private async pruneBodies(kind: Kind, name: string, project: string | undefined, refs: Record<string, BodyRef>): Promise<void> {
     const dir = this.bodiesDir(kind, name, project)
-    for (const key of keys) await fs.rm(path.join(dir, key), {force: true})
-    await fsyncDir(dir).catch(() => {})
+    const keep = new Set(Object.entries(refs).map(([key, ref]) => path.basename(this.bodyFile(kind, name, project, key, ref))))
+    let entries: string[]
+    try {
+      entries = await fs.readdir(dir)
+    } catch (error) {
+      if (isMissing(error)) return
+      throw error
+    }
+    const stale = entries.filter((entry) => !entry.startsWith('.') && !keep.has(entry))
+    for (const entry of stale) await fs.rm(path.join(dir, entry), {force: true})
+    if (keep.size === 0) await fs.rm(dir, {recursive: true, force: true})
   }
 }
 

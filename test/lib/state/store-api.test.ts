@@ -101,11 +101,12 @@ describe('StateStore API', () => {
 
   describe('bodies', () => {
     const digest = (text: string) => createHash('sha256').update(text).digest('hex')
+    const bodyFile = (key: string, text: string) => path.join(dir(), 'web.bodies', `${digest(text).slice(0, 16)}.${key}`)
 
     it('stores large texts beside the document, records their digest and keeps them out of the list cache', async () => {
       const doc = await store.create({kind: 'Service', metadata: {name: 'web', project: 'team-a'}, spec: {}, bodies: {'manifest.yaml': SERVICE_YAML}})
       expect(doc.metadata.bodies).to.deep.equal({'manifest.yaml': {sha256: digest(SERVICE_YAML), bytes: Buffer.byteLength(SERVICE_YAML)}})
-      expect(await fs.readFile(path.join(dir(), 'web.bodies', 'manifest.yaml'), 'utf8')).to.equal(SERVICE_YAML)
+      expect(await fs.readFile(bodyFile('manifest.yaml', SERVICE_YAML), 'utf8')).to.equal(SERVICE_YAML)
       expect(await store.readBody('Service', 'web', 'team-a', 'manifest.yaml')).to.equal(SERVICE_YAML)
       expect(await store.readBody('Service', 'web', 'team-a', 'values.yaml')).to.equal(undefined)
       expect((await store.list('Service', {project: 'team-a'})).map((d) => d.metadata.name)).to.deep.equal(['web'])
@@ -120,12 +121,23 @@ describe('StateStore API', () => {
       expect(Object.keys(next.metadata.bodies ?? {})).to.deep.equal(['manifest.yaml'])
       expect(await store.readBody('Service', 'web', 'team-a', 'manifest.yaml')).to.equal('kind: ConfigMap\n')
       expect(await store.readBody('Service', 'web', 'team-a', 'values.yaml')).to.equal(undefined)
-      expect(await fs.readdir(path.join(dir(), 'web.bodies'))).to.deep.equal(['manifest.yaml'])
+      expect(await fs.readdir(path.join(dir(), 'web.bodies'))).to.deep.equal([path.basename(bodyFile('manifest.yaml', 'kind: ConfigMap\n'))])
       // An update without bodies keeps them.
       await store.update('Service', 'web', 'team-a', (doc) => ({...doc, spec: {replicas: 1}}))
       expect(await store.readBody('Service', 'web', 'team-a', 'manifest.yaml')).to.equal('kind: ConfigMap\n')
       await store.delete('Service', 'web', 'team-a')
       expect(await fs.readdir(dir())).to.deep.equal(['.list-cache.json'])
+    })
+
+    it('lets readers racing updates read the old or the new body, never a damaged one', async function () {
+      this.timeout(30_000)
+      const versions = Array.from({length: 20}, (_, i) => SERVICE_YAML.replace('replicas: 3', `replicas: ${i}`))
+      await store.create({kind: 'Service', metadata: {name: 'web', project: 'team-a'}, spec: {}, bodies: {'manifest.yaml': versions[0]!}})
+      const writes = versions.slice(1).map((text) => store.update('Service', 'web', 'team-a', (doc) => doc, {bodies: {'manifest.yaml': text}}))
+      const reads = Array.from({length: 60}, (_, i) => new Promise((resolve) => setTimeout(resolve, i)).then(() => store.readBody('Service', 'web', 'team-a', 'manifest.yaml')))
+      const [, texts] = await Promise.all([Promise.all(writes), Promise.all(reads)])
+      for (const text of texts) expect(versions).to.include(text)
+      expect(await fs.readdir(path.join(dir(), 'web.bodies'))).to.deep.equal([path.basename(bodyFile('manifest.yaml', versions[19]!))])
     })
 
     it('refuses bad keys and oversized bodies before writing anything', async () => {
@@ -147,7 +159,7 @@ describe('StateStore API', () => {
 
     it('names a body changed or lost behind its back as damaged', async () => {
       await store.create({kind: 'Service', metadata: {name: 'web', project: 'team-a'}, spec: {}, bodies: {'manifest.yaml': SERVICE_YAML}})
-      const file = path.join(dir(), 'web.bodies', 'manifest.yaml')
+      const file = bodyFile('manifest.yaml', SERVICE_YAML)
       await fs.writeFile(file, SERVICE_YAML.replace('replicas: 3', 'replicas: 4'))
       const err = await rejection(store.readBody('Service', 'web', 'team-a', 'manifest.yaml'))
       expect(err).to.be.instanceOf(DamagedStateError)
