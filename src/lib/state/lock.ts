@@ -161,6 +161,8 @@ const heldLocks = new AsyncLocalStorage<ReadonlySet<StateLock>>()
  * call chain (AsyncLocalStorage), not per process: concurrent callers that merely overlap
  * in time wait for each other, while code already inside `run` can call `run` again.
  * The state store and the settings share it (see `stateLock`), so neither deadlocks the other.
+ * Everything started inside `run` shares the lock, so writes of one object started there
+ * concurrently (Promise.all) are not serialised against each other: await them in turn.
  */
 export class StateLock {
   private readonly fileLock: FileLock
