@@ -284,7 +284,7 @@ class State {
   }
 
   private write(pos: number, s: string): void {
-    this.outputBytes += s.length <= 64 ? byteLength(s) : Buffer.byteLength(s, 'utf8')
+    this.outputBytes += byteLength(s)
     if (this.outputBytes > this.limits.maxOutputBytes) {
       throw new TemplateFault(pos, `output is larger than ${this.limits.maxOutputBytes} bytes`)
     }

@@ -99,3 +99,17 @@ export function generateCase(rand: () => number): string {
   for (let i = 0; i < n; i++) out += block(0)
   return out
 }
+
+const TOKENS = [
+  '{{', '}}', '{{- ', ' -}}', '{{-', '-}}', ' ', ' ', '\n', '\t', '/*', '*/', '.x', '.y', '.', '$', '$v', ':=', '=', ',', '|', '(', ')', '"s"',
+  '`r`', "'c'", '1', '-1', '2.5', 'if', 'else', 'end', 'range', 'with', 'break', 'continue', 'nil', 'true', 'len', 'eq', 'not', 'print',
+  'printf', 'quote', 'default', 'index', 'text', ': ', '-',
+]
+
+/** A random sequence of template tokens: mostly invalid, to exercise the lexer and parser. */
+export function generateTokenSoup(rand: () => number): string {
+  let out = ''
+  const n = 3 + Math.floor(rand() * 14)
+  for (let i = 0; i < n; i++) out += TOKENS[Math.floor(rand() * TOKENS.length)]
+  return out
+}
