@@ -118,3 +118,13 @@ describe('gotemplate: variables()', () => {
     expect(t.variables()).to.deep.equal(['world', 'port', 'memoryLimit', 'cpuLimit'])
   })
 })
+
+describe('gotemplate: work limits on long strings', () => {
+  it('counts the characters functions read and make, so a loop over a big value stops early', () => {
+    const data = {m: Object.fromEntries(Array.from({length: 5000}, (_, i) => [`key${i}`, 'v'.repeat(100)]))}
+    const started = Date.now()
+    const err = failure(() => renderTemplate('{{ range 1000000 }}{{ $x := printf "%v" $.m }}{{ end }}', data, {name: 'work'}))
+    expect(err.message).to.equal('template "work" line 1, column 29: stopped after 1000000 steps: the template does too much work (a huge or endless range?)')
+    expect(Date.now() - started).to.be.below(10_000)
+  })
+})
