@@ -294,7 +294,8 @@ class State {
   }
 
   private fail(pos: number, context: string, message: string): never {
-    throw new TemplateFault(pos, `executing <${context}>: ${message}`)
+    const shown = context.length > 80 ? context.slice(0, 77) + '...' : context
+    throw new TemplateFault(pos, `executing <${shown}>: ${message}`)
   }
 
   walk(dot: GoValue, node: Node): void {

@@ -128,3 +128,14 @@ describe('gotemplate: work limits on long strings', () => {
     expect(Date.now() - started).to.be.below(10_000)
   })
 })
+
+describe('gotemplate: error positions', () => {
+  it('counts columns in characters and shortens long actions', () => {
+    const err = failure(() => renderTemplate(`名前: 😀 {{ printf "%s ${'x'.repeat(100)}" .missing }}`, {}, {name: 'pos'}))
+    expect(err.message).to.equal(
+      `template "pos" line 1, column 123: executing <.missing>: map has no entry for key "missing"`,
+    )
+    const long = failure(() => renderTemplate(`{{ len (printf "${'y'.repeat(100)}") 1 }}`, {}, {name: 'pos'}))
+    expect(long.message).to.equal(`template "pos" line 1, column 4: executing <len (printf "${'y'.repeat(63)}...>: wrong number of args for len: want 1 got 2`)
+  })
+})
