@@ -136,6 +136,6 @@ describe('gotemplate: error positions', () => {
       `template "pos" line 1, column 123: executing <.missing>: map has no entry for key "missing"`,
     )
     const long = failure(() => renderTemplate(`{{ len (printf "${'y'.repeat(100)}") 1 }}`, {}, {name: 'pos'}))
-    expect(long.message).to.equal(`template "pos" line 1, column 4: executing <len (printf "${'y'.repeat(63)}...>: wrong number of args for len: want 1 got 2`)
+    expect(long.message).to.equal(`template "pos" line 1, column 4: executing <len (printf "${'y'.repeat(64)}...>: wrong number of args for len: want 1 got 2`)
   })
 })
