@@ -264,7 +264,12 @@ class Printer {
       this.fmtS(typeName(arg))
       return
     }
-    if (verb === 'p') throw new FormatUnsupported('%p is not supported')
+    if (verb === 'p' && (kindOf(arg) === 'map' || kindOf(arg) === 'slice')) throw new FormatUnsupported('%p of a list or map is not supported')
+    // %w only wraps errors (and only in fmt.Errorf); %p only formats pointers.
+    if (verb === 'w' || verb === 'p') {
+      this.badVerb(verb, arg)
+      return
+    }
     this.printValue(arg, verb, 0)
   }
 
@@ -446,13 +451,12 @@ export function sprintf(format: string, args: GoValue[]): string {
           break
         default: {
           if (c >= 'a' && c <= 'z' && argNum < args.length) {
-            if (c === 'v') {
+            if (c === 'v' || c === 'w') {
               p.f.sharpV = p.f.sharp
               p.f.sharp = false
               p.f.plusV = p.f.plus
               p.f.plus = false
             }
-            if (c === 'w') throw new FormatUnsupported('%w is not supported')
             p.printArg(args[argNum], c)
             argNum++
             i++
@@ -542,8 +546,7 @@ export function sprintf(format: string, args: GoValue[]): string {
     } else if (argNum >= args.length) {
       p.buf += `%!${verb}(MISSING)`
     } else {
-      if (verb === 'w') throw new FormatUnsupported('%w is not supported')
-      if (verb === 'v') {
+      if (verb === 'v' || verb === 'w') {
         p.f.sharpV = p.f.sharp
         p.f.sharp = false
         p.f.plusV = p.f.plus

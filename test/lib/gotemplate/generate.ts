@@ -81,7 +81,7 @@ export function generateCase(rand: () => number): string {
     for (const flag of ['-', '+', '#', ' ', '0']) if (rand() < 0.15) f += flag
     if (rand() < 0.4) f += String(Math.floor(rand() * 12))
     if (rand() < 0.3) f += '.' + (rand() < 0.8 ? String(Math.floor(rand() * 8)) : '')
-    return f + pick(['v', 's', 'd', 'q', 't', 'f', 'F', 'e', 'E', 'g', 'G', 'x', 'X', 'o', 'O', 'b', 'c', 'U', 'T', 'z'])
+    return f + pick(['v', 's', 'd', 'q', 't', 'f', 'F', 'e', 'E', 'g', 'G', 'x', 'X', 'o', 'O', 'b', 'c', 'U', 'T', 'z', 'w'])
   }
   const trim = (): [string, string] => [rand() < 0.2 ? '{{- ' : '{{', rand() < 0.2 ? ' -}}' : '}}']
   const block = (depth: number): string => {
