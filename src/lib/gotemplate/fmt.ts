@@ -1,5 +1,5 @@
 // Go's fmt (Sprint, Sprintln, Sprintf) and strconv.Quote for the values templates see.
-import {type GoMap, GoUint8, type GoValue, byteLength, kindOf, sortedKeys, typeName} from './values.js'
+import {type GoMap, GoUint8, type GoValue, kindOf, sortedKeys, typeName} from './values.js'
 
 /** A printf feature this engine does not implement (Go would accept it). */
 export class FormatUnsupported extends Error {}
@@ -606,10 +606,14 @@ function isPrint(c: string): boolean {
   return c === ' ' || PRINTABLE.test(c)
 }
 
-function escapeRune(c: string, quoteChar: string, asciiOnly: boolean): string {
-  const cp = c.codePointAt(0) ?? 0
+function escapeRune(rune: string, quoteChar: string, asciiOnly: boolean): string {
+  let c = rune
+  let cp = c.codePointAt(0) ?? 0
   // A lone surrogate cannot come from Go data; Go would hold U+FFFD.
-  if (cp >= 0xd8_00 && cp < 0xe0_00) return '\uFFFD'
+  if (cp >= 0xd8_00 && cp < 0xe0_00) {
+    c = '\uFFFD'
+    cp = 0xff_fd
+  }
   if (c === quoteChar || c === '\\') return '\\' + c
   if (asciiOnly ? cp < 0x80 && isPrint(c) : isPrint(c)) return c
   switch (c) {
@@ -921,9 +925,4 @@ function formatBinaryFloat(v: number): string {
   else mant |= 1n << 52n
   exp += -1023 - 52
   return `${neg ? '-' : ''}${mant}p${exp < 0 ? '-' : '+'}${Math.abs(exp)}`
-}
-
-/** Bytes Go would count for a string (for output limits). */
-export function outputBytes(s: string): number {
-  return byteLength(s)
 }
