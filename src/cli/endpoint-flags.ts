@@ -63,7 +63,7 @@ export function toEndpointFlags(flags: ParsedEndpointFlags): EndpointFlags {
 export function connectionVerifier(notice: (message: string) => void) {
   return async (creds: EndpointCredentials): Promise<EndpointCheck> => {
     notice(`Testing ${creds.type} endpoint "${creds.name}"…`)
-    const {checkEndpoint} = await import('../lib/endpoints/check.js')
+    const {checkEndpoint} = await import('../lib/endpoints/probe.js')
     const check = await checkEndpoint(creds)
     notice(`OK: ${check.summary}`)
     return check

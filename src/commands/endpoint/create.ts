@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {BerthCommand} from '../../cli/base-command.js'
 import {connectionVerifier, endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
 import {gatherCreateInput} from '../../lib/endpoints/input.js'
-import {createEndpoint, maskedEndpoint} from '../../lib/endpoints/service.js'
+import {createEndpoint, maskedEndpoint} from '../../lib/endpoints/manage.js'
 import {ENDPOINT_TYPES} from '../../lib/endpoints/types.js'
 
 export default class EndpointCreate extends BerthCommand<typeof EndpointCreate> {

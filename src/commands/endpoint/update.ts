@@ -4,7 +4,7 @@ import {BerthCommand} from '../../cli/base-command.js'
 import {connectionVerifier, endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
 import {credentialsOf} from '../../lib/endpoints/credentials.js'
 import {gatherUpdateInput} from '../../lib/endpoints/input.js'
-import {maskedEndpoint, updateEndpoint} from '../../lib/endpoints/service.js'
+import {maskedEndpoint, updateEndpoint} from '../../lib/endpoints/manage.js'
 import {EndpointSpec, EndpointStatus} from '../../lib/endpoints/types.js'
 
 export default class EndpointUpdate extends BerthCommand<typeof EndpointUpdate> {

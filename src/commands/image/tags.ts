@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {loadEndpointCredentials} from '../../lib/endpoints/credentials.js'
-import {registryClientFor} from '../../lib/registry/check.js'
+import {registryClientFor} from '../../lib/endpoints/probes/registry.js'
 
 export interface ImageTagsResult {
   endpoint: string

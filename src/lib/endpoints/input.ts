@@ -4,7 +4,7 @@ import type {Prompter} from '../input/prompter.js'
 import {MissingInputs, readSecretFromFlags} from '../input/secret-input.js'
 import {dns1123LabelProblem, quote} from '../names.js'
 import {FieldDefinition, SecretDefinition, TYPE_FIELDS, secretProblem} from './fields.js'
-import type {EndpointInput} from './service.js'
+import type {EndpointInput} from './manage.js'
 import {ENDPOINT_TYPES, EndpointCredentials, EndpointDocument, EndpointType, typeWithArticle} from './types.js'
 
 /** The flags of `endpoint create` and `endpoint update`, as parsed. */

@@ -1,9 +1,9 @@
-import type {EndpointCheck} from '../endpoints/credentials.js'
-import type {CredentialsOf} from '../endpoints/types.js'
-import {ExternalError} from '../errors.js'
-import {classifyNetworkError} from '../net/errors.js'
-import {LsRemoteDeps, RemoteRefs, lsRemote} from './ls-remote.js'
-import {parseGitHttpUrl, repositoryUrl} from './url.js'
+import type {EndpointCheck} from '../credentials.js'
+import type {CredentialsOf} from '../types.js'
+import {ExternalError} from '../../errors.js'
+import {classifyNetworkError} from '../../net/errors.js'
+import {LsRemoteDeps, RemoteRefs, lsRemote} from '../../git/ls-remote.js'
+import {parseGitHttpUrl, repositoryUrl} from '../../git/url.js'
 
 export interface GitCheckOptions {
   /** codearts-repo: the repository to list, relative to the URL prefix (e.g. "group/repo.git"). */

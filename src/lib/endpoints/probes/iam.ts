@@ -4,11 +4,11 @@
  * through Huawei Cloud IAM's "Querying a Permanent Access Key" API, signed with
  * SDK-HMAC-SHA256, which proves the AK exists and the SK matches it.
  */
-import type {EndpointCheck} from '../endpoints/credentials.js'
-import type {CredentialsOf} from '../endpoints/types.js'
-import {AuthError, BerthError, ExternalError, ValidationError} from '../errors.js'
-import {ConnectionError, classifyNetworkError, httpAuthError} from '../net/errors.js'
-import {signRequest} from './signer.js'
+import type {EndpointCheck} from '../credentials.js'
+import type {CredentialsOf} from '../types.js'
+import {AuthError, BerthError, ExternalError, ValidationError} from '../../errors.js'
+import {ConnectionError, classifyNetworkError, httpAuthError} from '../../net/errors.js'
+import {signRequest} from '../../iam/signer.js'
 
 export interface IamCheckOptions {
   /** Bound on the live request (default 15 s). */
