@@ -2,7 +2,8 @@ import type {BerthContext} from '../context.js'
 import {ConflictError, ValidationError} from '../errors.js'
 import {assertDns1123Label} from '../names.js'
 import {SecretRef, SecretStore, StoredSecretRef, parseRefKey, refKey} from '../secrets/store.js'
-import {TYPE_FIELDS} from './fields.js'
+import {definitionOf, secretOf, specFrom} from './definitions/index.js'
+import {fieldProblem} from './fields.js'
 import {storeOfBackend} from './credentials.js'
 import {EndpointReference, findEndpointReferences} from './references.js'
 import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
@@ -18,40 +19,20 @@ export interface SaveOptions {
 /** Check every plain field of an input again (prompts check as the user types; flags are checked here). */
 export function validateEndpointInput(input: EndpointInput): void {
   assertDns1123Label(input.name, 'endpoint name')
-  const def = TYPE_FIELDS[input.type]
-  for (const field of def.fields) {
+  for (const field of definitionOf(input.type).fields) {
     const value = (input as unknown as Record<string, string | undefined>)[field.key]
     if (value === undefined) continue
-    const problem = field.check(value)
-    if (problem) throw new ValidationError(problem)
+    const problem = fieldProblem(field, value)
+    if (problem) throw new ValidationError(problem.message, {hint: problem.hint})
   }
 }
 
 function secretFieldsOf(input: EndpointCredentials): Record<string, string> {
-  switch (input.type) {
-    case 'kubernetes':
-      return {kubeconfig: input.kubeconfig}
-    case 'iam':
-      return {secretAccessKey: input.secretAccessKey}
-    default:
-      return {password: input.password}
-  }
+  return {[definitionOf(input.type).secretKey]: secretOf(input)}
 }
 
 function specOf(input: EndpointInput, secretRefs: Record<string, StoredSecretRef>): EndpointSpec {
-  const base = {type: input.type, ...(input.description ? {description: input.description} : {}), secretRefs}
-  switch (input.type) {
-    case 'docker-registry':
-      return {...base, address: input.address, username: input.username}
-    case 'kubernetes':
-      return {...base, server: input.server, ...(input.context ? {context: input.context} : {})}
-    case 'git':
-      return {...base, url: input.url, username: input.username}
-    case 'iam':
-      return {...base, accessKeyId: input.accessKeyId}
-    case 'codearts-repo':
-      return {...base, urlPrefix: input.urlPrefix, username: input.username}
-  }
+  return specFrom(input, secretRefs)
 }
 
 async function storeSecrets(store: SecretStore, project: string, name: string, secrets: Record<string, string>): Promise<Record<string, StoredSecretRef>> {
@@ -174,10 +155,7 @@ export async function listEndpoints(ctx: BerthContext, options: {type?: Endpoint
   return options.type ? docs.filter((d) => d.spec.type === options.type) : docs
 }
 
-/** The endpoint's location for tables: address, server, URL or key id. */
-export function endpointTarget(spec: EndpointSpec): string {
-  return spec.address ?? spec.server ?? spec.url ?? spec.urlPrefix ?? spec.accessKeyId ?? ''
-}
+export {endpointTarget} from './definitions/index.js'
 
 /** What `show` prints: every field, secrets replaced by where they are stored. */
 export function maskedEndpoint(doc: EndpointDocument): EndpointDocument & {secrets: Record<string, string>} {
