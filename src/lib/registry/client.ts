@@ -147,7 +147,7 @@ export class RegistryClient {
         throw this.statusError(res.status, `listing ${request.what}`)
       }
       const page = (await readPage(res, this.target, request.field)).sort(byCodePoint)
-      const next = nextLinkUrl(res.headers.get('link'), url)
+      const next = nextLinkUrl(res.headers.get('link'), url, this.target)
       for (const item of page) {
         if (items.length >= limit) {
           truncated = true
