@@ -54,7 +54,7 @@ describe('endpoint management (library): create, update, delete with the real st
     const badAddress = await berthRejection(createEndpoint(ctx, {...hub, name: 'team', address: 'https://registry.example.com/v2/team'}))
     expect(badAddress.message).to.equal('Invalid registry address "https://registry.example.com/v2/team": a registry is addressed by its host and port only, not a path (/v2/team).')
     expect(await stateFiles(home)).to.deep.equal(before)
-    expect(await credentialsOf(newContext(), (await listEndpoints(ctx))[0]!)).to.deep.equal(hub)
+    expect(await credentialsOf(newContext(), (await listEndpoints(ctx)).endpoints[0]!)).to.deep.equal(hub)
   })
 
   it('saves nothing when the verification fails', async () => {
@@ -93,8 +93,8 @@ describe('endpoint management (library): create, update, delete with the real st
     const result = await deleteEndpoint(ctx, 'hub')
     expect(result.secretsRemoved).to.deep.equal(['password'])
     expect(result.references).to.deep.equal([])
-    expect((await listEndpoints(ctx)).map((d) => d.metadata.name)).to.deep.equal(['cloud'])
+    expect((await listEndpoints(ctx)).endpoints.map((d) => d.metadata.name)).to.deep.equal(['cloud'])
     expect((await fs.readdir(path.join(home, 'projects', 'default', 'endpoints'))).filter((f) => f.endsWith('.yaml'))).to.deep.equal(['cloud.yaml'])
-    expect((await listEndpoints(ctx, {type: 'iam'})).map((d) => endpointTarget(d.spec))).to.deep.equal(['HPUAEXAMPLEKEY000001'])
+    expect((await listEndpoints(ctx, {type: 'iam'})).endpoints.map((d) => endpointTarget(d.spec))).to.deep.equal(['HPUAEXAMPLEKEY000001'])
   })
 })
