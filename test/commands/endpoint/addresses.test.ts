@@ -2,8 +2,9 @@ import {expect} from 'chai'
 import {promises as fs} from 'node:fs'
 import path from 'node:path'
 
-import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
+import {berthEnv, tempHome} from '../../helpers/cli.js'
 import {stateFiles} from '../../helpers/files.js'
+import {runInProcess} from '../../helpers/in-process.js'
 
 /**
  * What `endpoint create` accepts, every later use accepts: one validation of an address
@@ -13,7 +14,8 @@ describe('berth endpoint create: addresses are checked once, the same way at inp
   let home: string
   let cleanup: () => void
   const env = () => berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'p@ss w0rd!', S: 'reg-s3cret!#'})
-  const berth = (...args: string[]) => runBerth(args, {env: env()})
+  // In process: these check messages and state, not the binary (see helpers/in-process.ts).
+  const berth = (...args: string[]) => runInProcess(args, {env: env()})
   const endpointFile = (name: string) => path.join(home, 'projects', 'default', 'endpoints', `${name}.yaml`)
 
   beforeEach(() => ({home, cleanup} = tempHome()))
