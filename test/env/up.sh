@@ -44,6 +44,7 @@ fi
 step docker bash "$HERE/docker.sh" up
 step registry bash "$HERE/registry.sh" up
 step git bash "$HERE/git.sh" up
+step tekton-build bash "$HERE/build-tekton.sh"
 
 log "timings: ${timings[*]}"
 log "total: $(elapsed "$t_all")s (state: $BERTH_TEST_STATE)"
