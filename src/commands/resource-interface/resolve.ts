@@ -30,7 +30,8 @@ Array params take a comma-separated list (--param tags=v1,v2) or a JSON array. W
     const result = await resolveInterface(
       this.context,
       {name: this.args.name, connector: this.flags.connector, params: this.flags.param, interactive: this.flags.interactive},
-      {notice: (m) => this.notice(m)},
+      // Shown even under --json: it belongs to the prompts, which are on stderr too.
+      {notice: (m) => process.stderr.write(`${m}\n`)},
     )
     const data = this.flags.output === 'tekton' ? tektonFragment(result) : result
     if (!this.jsonEnabled()) {
