@@ -96,6 +96,24 @@ describe('berth resource-interface commands', function () {
     expect(r.stderr).to.equal('No endpoint in project "default" serves "ociartifact"; create one of type docker-registry with: berth endpoint create\n')
   })
 
+  it('turns codearts-repo and Docker Hub endpoints into connectors without any secret', async () => {
+    const env = berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'c0nn3ct0r$ pass', PW: 'Hw@Cloud#2026!'})
+    const must = async (args: string[]) => {
+      const r = await runBerth(args, {env})
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout + r.stderr).not.to.include('Hw@Cloud#2026!')
+      return r
+    }
+    await must(['endpoint', 'create', 'codearts-repo', 'codehub', '--url-prefix', 'https://codehub-cn-north-4.devcloud.example.com/', '--username', 'payments-tenant/ci.bot', '--password-env', 'PW'])
+    await must(['endpoint', 'create', 'docker-registry', 'hub', '--address', 'https://index.docker.io/v1/', '--username', 'payments', '--password-env', 'PW'])
+    const git = JSON.parse((await must(['ri', 'resolve', 'gitcoderepository', '-c', 'codehub', '--param', 'repository=payments/api', '--json'])).stdout)
+    expect(git.connector).to.deep.equal({apiVersion: 'connectors.alauda.io/v1alpha1', kind: 'Connector', metadata: {name: 'codehub', namespace: 'default'}, spec: {connectorClassName: 'codearts-repo', address: 'https://codehub-cn-north-4.devcloud.example.com'}})
+    expect(git.attributes[0].value).to.equal('https://codehub-cn-north-4.devcloud.example.com/payments/api')
+    const oci = JSON.parse((await must(['ri', 'resolve', 'ociartifact', '-c', 'hub', '--param', 'repository=payments/api', '--param', 'tags=1.0', '--json'])).stdout)
+    expect(oci.connector.spec).to.deep.equal({connectorClassName: 'docker-registry', address: 'https://index.docker.io/v1', registry: 'docker.io'})
+    expect(oci.attributes[1].value).to.deep.equal(['docker.io/payments/api:1.0'])
+  })
+
   it('has help with examples for every command, and the ri topic', async () => {
     const help = await ok(['ri', '--help'])
     for (const verb of ['apply', 'connectors', 'delete', 'list', 'resolve', 'show']) expect(help.stdout).to.include(`ri ${verb}`)
