@@ -10,6 +10,7 @@ import {ATTRIBUTE_TYPES, DESCRIPTORS_ANNOTATION, InterfaceAttribute, InterfacePa
 const TEKTON_PARAM_NAME = /^[_a-zA-Z][_a-zA-Z0-9.-]*$/
 // A workspace name becomes a Kubernetes volume name: a DNS-1123 label.
 const MAX_ITEMS = 200
+const CLUSTER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink']
 
 /**
  * Read and check a ResourceInterface from YAML text. Every problem is collected and
@@ -26,14 +27,15 @@ export async function validateResourceInterface(value: unknown, source: string):
   const add = (path: string, message: string) => problems.push(`${path}: ${message}`)
   if (!isPlainObject(value)) throw new ValidationError(`${source} is not a ResourceInterface: expected a YAML mapping with apiVersion, kind, metadata and spec.`)
 
-  unknownKeys(value, ['apiVersion', 'kind', 'metadata', 'spec'], '', add)
+  // status, and the metadata a cluster fills in, are accepted (kubectl get -o yaml output) and not kept.
+  unknownKeys(value, ['apiVersion', 'kind', 'metadata', 'spec', 'status'], '', add)
   if (value.apiVersion !== RI_API_VERSION) add('apiVersion', `must be ${RI_API_VERSION}, got ${show(value.apiVersion)}`)
   if (value.kind !== RI_KIND) add('kind', `must be ${RI_KIND}, got ${show(value.kind)}`)
 
   const metadata = isPlainObject(value.metadata) ? value.metadata : undefined
   if (!metadata) add('metadata', 'must be a mapping with a name')
   else {
-    unknownKeys(metadata, ['name', 'labels', 'annotations'], 'metadata', add)
+    unknownKeys(metadata, ['name', 'labels', 'annotations', ...CLUSTER_METADATA], 'metadata', add)
     if (typeof metadata.name !== 'string') add('metadata.name', 'is required')
     else {
       const problem = dns1123LabelProblem(metadata.name)

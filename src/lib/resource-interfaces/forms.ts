@@ -3,7 +3,7 @@ import {messageOf} from '../errors.js'
 import type {FormPrompter} from '../input/form-prompter.js'
 import type {Choice} from '../input/prompter.js'
 import {findOperation} from './connector-classes.js'
-import {Connector, callConnectorOperation} from './connectors.js'
+import {Connector, OptionsResponse, callConnectorOperation} from './connectors.js'
 import {ParamForm, atPath, optionMapping, parseDescriptors} from './descriptors.js'
 import {ParamValue, convertParam} from './params.js'
 import {ExpressionSandbox, SandboxLimits} from './sandbox.js'
@@ -70,6 +70,8 @@ async function optionSource(
   const schema = found.operation['x-display-schema'] ?? {}
   const mapping = optionMapping([...(schema.descriptors ?? []), ...form.optionDescriptors])
   const operationId = form.options.operationId
+  // One call per distinct query: the prompt asks again for the same text (first render, backspace).
+  const responses = new Map<string, Promise<OptionsResponse>>()
   const source: OptionSource = async (search) => {
     const context = {connector: connector.object, params: input.known, connectorClass: connector.connectorClass}
     const sandbox = await ExpressionSandbox.open({context, current: {search}}, input.limits)
@@ -82,7 +84,12 @@ async function optionSource(
     } finally {
       sandbox.dispose()
     }
-    const response = await callConnectorOperation(ctx, connector, operationId, query)
+    const key = JSON.stringify(query)
+    if (!responses.has(key)) responses.set(key, callConnectorOperation(ctx, connector, operationId, query))
+    const response = await responses.get(key)!.catch((error: unknown) => {
+      responses.delete(key)
+      throw error
+    })
     const items = atPath(response, mapping.itemsPath)
     if (!Array.isArray(items)) return []
     return items.flatMap((item): Choice[] => {

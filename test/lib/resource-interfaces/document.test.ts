@@ -107,9 +107,11 @@ describe('lib/resource-interfaces/document', function () {
     })
   })
 
-  it('accepts a user interface of the same shape', async () => {
+  it('accepts a user interface of the same shape, also as kubectl prints it from a cluster', async () => {
     const ri = await parseResourceInterface(VALID, 'ri.yaml')
     expect(ri.spec.params?.map((p) => p.name)).to.deep.equal(['organization', 'repository', 'labels'])
+    const fromCluster = VALID.replace('  name: githubcoderepository\n', '  name: githubcoderepository\n  uid: 7f1c2e3a-0b4d-4f5e-9a6b-1c2d3e4f5a6b\n  resourceVersion: "48213"\n  creationTimestamp: "2026-11-02T08:15:00Z"\n') + 'status: {}\n'
+    expect((await parseResourceInterface(fromCluster, 'ri.yaml')).metadata.name).to.equal('githubcoderepository')
   })
 
   const head = 'apiVersion: connectors.alauda.io/v1alpha1\nkind: ResourceInterface\nmetadata:\n  name: broken\n'
