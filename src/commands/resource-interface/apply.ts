@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {readInputFile} from '../../lib/input/read-file.js'
-import {ApplyResult, applyInterface} from '../../lib/resource-interfaces/service.js'
+import type {ApplyResult} from '../../lib/resource-interfaces/service.js'
 
 export default class ResourceInterfaceApply extends BerthCommand<typeof ResourceInterfaceApply> {
   static override aliases = ['ri:apply']
@@ -15,6 +15,7 @@ export default class ResourceInterfaceApply extends BerthCommand<typeof Resource
 
   async run(): Promise<ApplyResult> {
     const {text, source} = await readInputFile(this.flags.file, this.context.stdin)
+    const {applyInterface} = await import('../../lib/resource-interfaces/service.js')
     const result = await applyInterface(this.context, {text, source})
     this.notice(`ResourceInterface "${result.name}" ${result.action}${result.source === 'user (overrides built-in)' ? ' (it replaces the built-in one)' : ''}.`)
     return result

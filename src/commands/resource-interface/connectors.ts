@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {renderTable} from '../../lib/output/table.js'
-import {InterfaceConnectors, interfaceConnectors} from '../../lib/resource-interfaces/service.js'
+import type {InterfaceConnectors} from '../../lib/resource-interfaces/service.js'
 
 export default class ResourceInterfaceConnectors extends BerthCommand<typeof ResourceInterfaceConnectors> {
   static override aliases = ['ri:connectors']
@@ -12,6 +12,7 @@ export default class ResourceInterfaceConnectors extends BerthCommand<typeof Res
   static override args = {name: Args.string({description: 'Resource interface name.', required: true})}
 
   async run(): Promise<InterfaceConnectors> {
+    const {interfaceConnectors} = await import('../../lib/resource-interfaces/service.js')
     const result = await interfaceConnectors(this.context, this.args.name)
     if (!this.jsonEnabled()) {
       if (result.connectors.length === 0) {

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {DeleteResult, deleteInterface} from '../../lib/resource-interfaces/service.js'
+import type {DeleteResult} from '../../lib/resource-interfaces/service.js'
 
 export default class ResourceInterfaceDelete extends BerthCommand<typeof ResourceInterfaceDelete> {
   static override aliases = ['ri:delete']
@@ -11,6 +11,7 @@ export default class ResourceInterfaceDelete extends BerthCommand<typeof Resourc
   static override args = {name: Args.string({description: 'Resource interface name.', required: true})}
 
   async run(): Promise<DeleteResult> {
+    const {deleteInterface} = await import('../../lib/resource-interfaces/service.js')
     const result = await deleteInterface(this.context, this.args.name)
     this.notice(`Deleted ResourceInterface "${result.name}".${result.builtinRestored ? ' The built-in one of that name is in effect again.' : ''}`)
     return result

@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {renderTable} from '../../lib/output/table.js'
-import {categoryOf, listInterfaces} from '../../lib/resource-interfaces/service.js'
-import {DISPLAY_NAME_ANNOTATION, InterfaceSource} from '../../lib/resource-interfaces/types.js'
+import type {InterfaceSource} from '../../lib/resource-interfaces/types.js'
 
 export interface ResourceInterfaceListItem {
   name: string
@@ -25,6 +24,9 @@ export default class ResourceInterfaceList extends BerthCommand<typeof ResourceI
   }
 
   async run(): Promise<ResourceInterfaceListItem[]> {
+    // The resource-interface library is its own bundle chunk: other commands do not parse it at start-up.
+    const {categoryOf, listInterfaces} = await import('../../lib/resource-interfaces/service.js')
+    const {DISPLAY_NAME_ANNOTATION} = await import('../../lib/resource-interfaces/types.js')
     const entries = await listInterfaces(this.context, {category: this.flags.category})
     const items = entries.map(({interface: ri, source}): ResourceInterfaceListItem => ({
       name: ri.metadata.name,

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {ResolveResult, TektonFragment, resolveInterface, tektonFragment} from '../../lib/resource-interfaces/resolve.js'
+import type {ResolveResult, TektonFragment} from '../../lib/resource-interfaces/resolve.js'
 import {toYaml} from '../../lib/yaml.js'
 
 export default class ResourceInterfaceResolve extends BerthCommand<typeof ResourceInterfaceResolve> {
@@ -27,6 +27,7 @@ Array params take a comma-separated list (--param tags=v1,v2) or a JSON array. W
   }
 
   async run(): Promise<ResolveResult | TektonFragment> {
+    const {resolveInterface, tektonFragment} = await import('../../lib/resource-interfaces/resolve.js')
     const result = await resolveInterface(
       this.context,
       {name: this.args.name, connector: this.flags.connector, params: this.flags.param, interactive: this.flags.interactive},

@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {getInterface} from '../../lib/resource-interfaces/service.js'
-import {InterfaceSource, ResourceInterface} from '../../lib/resource-interfaces/types.js'
+import type {InterfaceSource, ResourceInterface} from '../../lib/resource-interfaces/types.js'
 import {toYaml} from '../../lib/yaml.js'
 
 export interface ResourceInterfaceShowResult {
@@ -21,6 +20,7 @@ export default class ResourceInterfaceShow extends BerthCommand<typeof ResourceI
   }
 
   async run(): Promise<ResourceInterfaceShowResult> {
+    const {getInterface} = await import('../../lib/resource-interfaces/service.js')
     const entry = await getInterface(this.context, this.args.name)
     if (!this.jsonEnabled()) {
       this.notice(`# ${entry.source}`)
