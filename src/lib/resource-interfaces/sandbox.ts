@@ -1,6 +1,7 @@
 import type {QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule} from 'quickjs-emscripten-core'
 
 import {ValidationError} from '../errors.js'
+import {printable} from '../names.js'
 
 /** Bounds of one sandbox: every expression evaluated in it gets `timeoutMs`; all of them share `memoryBytes`. */
 export interface SandboxLimits {
@@ -182,8 +183,11 @@ export class ExpressionSandbox {
   private failure(context: QuickJSContext, errorHandle: QuickJSHandle, kind: 'error' | 'result'): ExpressionError {
     const dumped = context.dump(errorHandle) as {name?: string; message?: string} | undefined
     errorHandle.dispose()
-    const name = dumped?.name ?? 'Error'
-    const message = typeof dumped?.message === 'string' ? dumped.message : String(dumped)
+    // Reading a thrown object runs its getters: one that loops leaves no message, past the deadline.
+    if (typeof dumped?.message !== 'string' && Date.now() > this.deadline) return new ExpressionError('timeout', `did not finish within ${this.limits.timeoutMs} ms (the time limit)`)
+    // Clipped and with control characters escaped: the message is the expression's own text and goes to a terminal.
+    const name = printable(String(dumped?.name ?? 'Error'), 40)
+    const message = printable(typeof dumped?.message === 'string' ? dumped.message : String(dumped), 300)
     if (name === 'InternalError' && message === 'interrupted') {
       return new ExpressionError('timeout', `did not finish within ${this.limits.timeoutMs} ms (the time limit)`)
     }
@@ -263,5 +267,5 @@ function wrap(code: string): string {
 
 function describe(context: QuickJSContext, handle: QuickJSHandle): string {
   const dumped = context.dump(handle) as {name?: string; message?: string} | undefined
-  return dumped && typeof dumped.message === 'string' ? `${dumped.name ?? 'Error'}: ${dumped.message}` : String(dumped)
+  return printable(dumped && typeof dumped.message === 'string' ? `${dumped.name ?? 'Error'}: ${dumped.message}` : String(dumped), 300)
 }

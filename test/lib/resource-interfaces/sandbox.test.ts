@@ -75,6 +75,8 @@ describe('lib/resource-interfaces/sandbox', function () {
       {title: 'a huge string result', code: "'x'.repeat(100000)", message: 'returned 100002 characters of JSON; the limit is 65536', failure: 'result'},
       {title: 'a function as the result', code: 'x => x', message: 'returned something that is not data: the value is a function, not data', failure: 'result'},
       {title: 'undefined as the result', code: 'params.nothing', message: 'returned something that is not data: the value is undefined', failure: 'result'},
+      {title: 'a thrown object whose getter loops', code: "(() => { throw {get message() { for (;;) {} }} })()", message: `did not finish within ${TIMEOUT_MS} ms (the time limit)`, failure: 'timeout'},
+      {title: 'a thrown huge message with terminal escapes', code: "(() => { throw new Error('\\u001b[2J' + 'x'.repeat(5e6)) })()", message: `failed: Error: \\u001b[2J${'x'.repeat(291)}…`, failure: 'error'},
       {title: 'a toJSON that loops', code: '({toJSON() { for (;;) {} }})', message: `did not finish within ${TIMEOUT_MS} ms (the time limit)`, failure: 'timeout'},
     ]
     for (const h of hostile) {
