@@ -34,6 +34,32 @@ spec:
     - {name: url, type: string, expression: "{connector.spec.address + '/' + params.repository}", parameterize: {name: git-url}}
 `
 
+// The source document's direct-API descriptor for git refs, served through the ConnectorClass path /git/gitrefs.
+const DIRECT_GITREFS = `apiVersion: connectors.alauda.io/v1alpha1
+kind: ResourceInterface
+metadata:
+  name: directgitrefs
+  labels:
+    resourceinterface.connectors.cpaas.io/category: GitCodeRepository
+  annotations:
+    style.tekton.dev/descriptors: >-
+      - path: params.revision
+        x-descriptors:
+          - urn:alm:descriptor:com.tectonic.ui:select:revision
+          - urn:alm:descriptor:expression:props.options:api:/clusters-rewrite/\${context.cluster}\${context.connector.status.api.path}/git/gitrefs?repositoryUrl=\${context.connector.spec.address + "/" + context.params.repository + ".git"}&search=\${current.search}
+          - urn:alm:descriptor:expression:props.options:path:items
+          - urn:alm:descriptor:expression:props.options:label:path:name
+          - urn:alm:descriptor:expression:props.options:value:path:name
+          - urn:alm:descriptor:label:en:Revision
+          - urn:alm:descriptor:label:zh:Revision
+spec:
+  params:
+    - {name: repository, type: string}
+    - {name: revision, type: string, default: refs/heads/main}
+  attributes:
+    - {name: revision, type: string, expression: "{params.revision}", parameterize: {name: git-revision}}
+`
+
 describe('berth resource-interface resolve --interactive at a terminal (real prompts in tmux)', function () {
   this.timeout(180_000)
   let git: GitService
@@ -62,6 +88,8 @@ describe('berth resource-interface resolve --interactive at a terminal (real pro
     }
     await fs.writeFile(path.join(home, 'gitlab.yaml'), GITLAB_LIKE)
     await ok(['ri', 'apply', '-f', path.join(home, 'gitlab.yaml')])
+    await fs.writeFile(path.join(home, 'direct.yaml'), DIRECT_GITREFS)
+    await ok(['ri', 'apply', '-f', path.join(home, 'direct.yaml')])
   })
   after(() => cleanup?.())
   beforeEach(() => {
@@ -134,10 +162,22 @@ describe('berth resource-interface resolve --interactive at a terminal (real pro
     expect((out.attributes as Array<{value: unknown}>)[1]!.value).to.deep.equal([`${reg.basicAddr}/${repo}:2.0.0`, `${reg.basicAddr}/${repo}:nightly`])
   })
 
+  it('serves the source document\'s direct connector API descriptor for git refs (a --param given is not asked)', async () => {
+    await start(['ri', 'resolve', 'directgitrefs', '--connector', 'src', '--param', 'repository=demo', '--interactive', '--json'])
+    const listed = await term.waitFor('refs/tags/v1.0.0')
+    expect(listed).not.to.include('Repository')
+    expect(listed).to.match(/❯ refs\/heads\/main\n/)
+    await term.type('v1')
+    await term.waitFor(/❯ refs\/tags\/v1\.0\.0\n/)
+    await term.press('Enter')
+    const {out} = await finish()
+    expect(out.params).to.deep.equal({repository: 'demo', revision: 'refs/tags/v1.0.0'})
+  })
+
   it('falls back to a free-text prompt, and says so, for a descriptor berth cannot serve', async () => {
     await start(['ri', 'resolve', 'gitlabcoderepository', '--connector', 'src', '--interactive', '--json'])
     const screen = await term.waitFor('? Repository')
-    expect(screen).to.include('berth cannot list the options of params.repository: it calls a connector API berth does not serve (urn:alm:descriptor:expression:props.options:api:/clusters-rewrite/${context.cluster}${context.connector.status.api.path}/api/v4/projects?simple=true); type the value instead.')
+    expect(screen).to.include('berth cannot list the options of params.repository: ConnectorClass "git" has no API /api/v4/projects (urn:alm:descriptor:expression:props.options:api:/clusters-rewrite/${context.cluster}${context.connector.status.api.path}/api/v4/projects?simple=true); type the value instead.')
     await term.type('group/app')
     await term.press('Enter')
     const {out} = await finish()

@@ -1,6 +1,7 @@
 import {parseDocument} from 'yaml'
 
 import {isPlainObject} from '../yaml.js'
+import {parseTemplate} from './templates.js'
 
 /** How a param is asked, read from its `x-descriptors` (Pipeline Dynamic Forms). */
 export interface ParamForm {
@@ -13,7 +14,9 @@ export interface ParamForm {
   /** Where a select's options come from. */
   options?:
     | {source: 'openapi'; operationId: string}
-    /** A connector API URL berth does not proxy; asked as free text. */
+    /** A connector API path (`${context.connector.status.api.path}/git/gitrefs?...`), served when the ConnectorClass declares it. */
+    | {source: 'api'; path: string; query: Array<{name: string; value: string}>; descriptor: string}
+    /** A URL that is not the connector's API; asked as free text. */
     | {source: 'unsupported'; descriptor: string}
   /** props.options descriptors given on the param itself (path, label, value). */
   optionDescriptors: string[]
@@ -51,12 +54,43 @@ function formOf(path: string, descriptors: string[]): ParamForm {
     else if ((m = /^label:([a-zA-Z-]+):(.*)$/s.exec(rest))) labels[m[1]!] = m[2]!
     else if ((m = /^description:([a-zA-Z-]+):(.*)$/s.exec(rest))) descriptions[m[1]!] = m[2]!
     else if (rest.startsWith(OPENAPI_OPTIONS)) form.options = {source: 'openapi', operationId: rest.slice(OPENAPI_OPTIONS.length)}
-    else if (rest.startsWith('expression:props.options:api:')) form.options ??= {source: 'unsupported', descriptor: d}
+    else if (rest.startsWith('expression:props.options:api:')) form.options ??= connectorApi(rest.slice('expression:props.options:api:'.length), d)
     else if (rest.startsWith('expression:props.options:')) form.optionDescriptors.push(d)
   }
   form.label = pickLanguage(labels)
   form.description = pickLanguage(descriptions)
   return form
+}
+
+const CONNECTOR_API = '${context.connector.status.api.path}'
+
+// "/clusters-rewrite/${context.cluster}${context.connector.status.api.path}/git/gitrefs?repositoryUrl=${...}&search=${current.search}":
+// the part after the connector's API path is an operation path and query templates.
+function connectorApi(url: string, descriptor: string): NonNullable<ParamForm['options']> {
+  const at = url.indexOf(CONNECTOR_API)
+  if (at < 0) return {source: 'unsupported', descriptor}
+  const tail = url.slice(at + CONNECTOR_API.length)
+  // Expressions may hold "&", "?" or "=": set them aside while splitting the query.
+  const expressions: string[] = []
+  let masked: string
+  try {
+    masked = parseTemplate(tail, '${')
+      .map((p) => ('text' in p ? p.text : `\u0000${expressions.push(p.expression) - 1}\u0000`))
+      .join('')
+  } catch {
+    return {source: 'unsupported', descriptor}
+  }
+  const restore = (text: string) => text.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => `\${${expressions[Number(i)]}}`)
+  const [path = '', query = ''] = masked.split('?', 2)
+  if (path.includes('\u0000')) return {source: 'unsupported', descriptor}
+  const pairs = query
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      return eq < 0 ? {name: restore(pair), value: ''} : {name: restore(pair.slice(0, eq)), value: restore(pair.slice(eq + 1))}
+    })
+  return {source: 'api', path, query: pairs, descriptor}
 }
 
 // English where it is given, then Chinese, then whatever there is.

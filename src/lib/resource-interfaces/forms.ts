@@ -65,11 +65,25 @@ async function optionSource(
   }
   if (!form.options) return fallback('its descriptor names no options source')
   if (form.options.source === 'unsupported') return fallback(`it calls a connector API berth does not serve (${form.options.descriptor})`)
-  const found = findOperation(connector.connectorClass, form.options.operationId)
-  if (!found) return fallback(`ConnectorClass "${connector.connectorClass.metadata.name}" has no operation "${form.options.operationId}"`)
-  const schema = found.operation['x-display-schema'] ?? {}
-  const mapping = optionMapping([...(schema.descriptors ?? []), ...form.optionDescriptors])
-  const operationId = form.options.operationId
+  let operationId: string
+  let parameters: Array<{name: string; value: string}>
+  let descriptors: string[]
+  if (form.options.source === 'openapi') {
+    const found = findOperation(connector.connectorClass, form.options.operationId)
+    if (!found) return fallback(`ConnectorClass "${connector.connectorClass.metadata.name}" has no operation "${form.options.operationId}"`)
+    const schema = found.operation['x-display-schema'] ?? {}
+    operationId = found.operation.operationId
+    parameters = schema.parameters ?? []
+    descriptors = [...(schema.descriptors ?? []), ...form.optionDescriptors]
+  } else {
+    // A direct connector API call: served when the class declares that path.
+    const operation = connector.connectorClass.spec.api.openapi.paths[form.options.path]?.get
+    if (!operation) return fallback(`ConnectorClass "${connector.connectorClass.metadata.name}" has no API ${form.options.path} (${form.options.descriptor})`)
+    operationId = operation.operationId
+    parameters = form.options.query
+    descriptors = form.optionDescriptors
+  }
+  const mapping = optionMapping(descriptors)
   // One call per distinct query: the prompt asks again for the same text (first render, backspace).
   const responses = new Map<string, Promise<OptionsResponse>>()
   const source: OptionSource = async (search) => {
@@ -77,7 +91,7 @@ async function optionSource(
     const sandbox = await ExpressionSandbox.open({context, current: {search}}, input.limits)
     const query: Record<string, string> = {}
     try {
-      for (const p of schema.parameters ?? []) {
+      for (const p of parameters) {
         const value = renderTemplate(parseTemplate(p.value, '${'), (code) => sandbox.evaluate(code))
         query[p.name] = typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value)
       }
