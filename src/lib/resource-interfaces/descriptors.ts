@@ -80,6 +80,7 @@ function connectorApi(url: string, descriptor: string): NonNullable<ParamForm['o
   } catch {
     return {source: 'unsupported', descriptor}
   }
+  // eslint-disable-next-line no-control-regex -- NUL marks where an expression was set aside
   const restore = (text: string) => text.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => `\${${expressions[Number(i)]}}`)
   const [path = '', query = ''] = masked.split('?', 2)
   if (path.includes('\u0000')) return {source: 'unsupported', descriptor}
