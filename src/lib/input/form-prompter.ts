@@ -5,7 +5,7 @@ export interface FormPrompter {
   input(options: {message: string; default?: string; validate?: (value: string) => string | true}): Promise<string>
   /** A select whose options `source` computes from the text typed so far. */
   search(options: {message: string; source: (term: string) => Promise<ReadonlyArray<Choice>>}): Promise<string>
-  checkbox(options: {message: string; choices: ReadonlyArray<Choice>}): Promise<string[]>
+  checkbox(options: {message: string; choices: ReadonlyArray<Choice & {checked?: boolean}>}): Promise<string[]>
 }
 
 /** The inquirer prompts, on stderr, loaded only when the first prompt is shown. */
@@ -29,7 +29,7 @@ export function defaultFormPrompter(): FormPrompter {
     },
     async checkbox(options) {
       const {checkbox} = await import('@inquirer/prompts')
-      return checkbox<string>({message: options.message, pageSize: 12, choices: options.choices.map((c) => ({value: c.value, name: c.name ?? c.value}))}, context)
+      return checkbox<string>({message: options.message, pageSize: 12, choices: options.choices.map((c) => ({value: c.value, name: c.name ?? c.value, checked: c.checked ?? false}))}, context)
     },
   }
 }

@@ -124,7 +124,9 @@ async function optionSource(
 async function askSelect(param: InterfaceParam, message: string, source: OptionSource, prompter: FormPrompter): Promise<ParamValue> {
   if (param.type === 'array') {
     const choices = await source('')
-    return prompter.checkbox({message, choices})
+    // The default values start ticked.
+    const ticked = new Set(Array.isArray(param.default) ? param.default : [])
+    return prompter.checkbox({message, choices: choices.map((c) => ({...c, checked: ticked.has(c.value)}))})
   }
   if (param.type === 'object') return askText(param, message, prompter)
   const fallback = typeof param.default === 'string' ? param.default : undefined
