@@ -1,14 +1,31 @@
 #!/usr/bin/env node
-// Bundles the CLI (oclif core, every command, the library's start-up path) into dist/berth.js,
-// so start-up reads one file instead of hundreds: bare oclif costs ~2.4x `node -e 0`, bundled ~1.8x.
+// Bundles the CLI (oclif core, every command, the library's start-up path, the fast path of
+// src/cli/fast-path.ts) into one CommonJS file, dist/bundle/berth.cjs, which bin/run.js loads
+// with a V8 code cache (see bin/run.js and issue 12: CJS + code cache + fast path is ~1.5x
+// `node -e 0`, an ESM bundle ~2.9x). The same file is oclif's explicit command target (COMMANDS).
 // Heavy or native packages stay external and are loaded with import() only by the commands that use them.
+//
+// The build fails loudly when the fast path could differ from oclif: another @oclif/core version
+// than the one it was written against, or a plugin with a hook the fast path would skip.
+// BERTH_BUILD_WITHOUT_FAST_PATH=1 builds anyway, with the fast path switched off.
 import {build} from 'esbuild'
-import {readdirSync, rmSync, statSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const commandsDir = path.join(root, 'src', 'commands')
+
+// src/cli/fast-path.ts reimplements parts of these oclif files; re-read them before moving the pin.
+const FAST_PATH_OCLIF_VERSION = '4.14.0'
+// Hooks the fast path does not run. Other events (plugins:postinstall, ...) are only fired by
+// commands that always take oclif's full path.
+const SKIPPED_HOOKS = ['init', 'prerun', 'postrun', 'finally', 'preparse', 'command_not_found', 'command_incomplete', 'jit_plugin_not_installed']
+
+function readJson(file) {
+  return JSON.parse(readFileSync(file, 'utf8'))
+}
 
 function commandFiles(dir) {
   return readdirSync(dir).flatMap((entry) => {
@@ -18,54 +35,96 @@ function commandFiles(dir) {
   })
 }
 
+/** Reasons the fast path would not behave as oclif does; empty when it is safe. */
+function fastPathProblems() {
+  const problems = []
+  const locked = readJson(path.join(root, 'package-lock.json')).packages?.['node_modules/@oclif/core']?.version
+  const installed = readJson(path.join(root, 'node_modules', '@oclif', 'core', 'package.json')).version
+  for (const [what, version] of [['package-lock.json', locked], ['node_modules', installed]]) {
+    if (version !== FAST_PATH_OCLIF_VERSION) {
+      problems.push(`@oclif/core in ${what} is ${version}, the fast path was written against ${FAST_PATH_OCLIF_VERSION}: compare node_modules/@oclif/core/lib/{main,command,execute}.js and config scopedEnvVar* with src/cli/fast-path.ts, run test/commands/fast-path.test.ts, then move FAST_PATH_OCLIF_VERSION in scripts/bundle.mjs`)
+    }
+  }
+  const pjson = readJson(path.join(root, 'package.json'))
+  const plugins = [...(pjson.oclif.plugins ?? []), ...(pjson.oclif.devPlugins ?? [])]
+  if (pjson.oclif.jitPlugins && Object.keys(pjson.oclif.jitPlugins).length > 0) problems.push('oclif.jitPlugins is set: the fast path does not run jit_plugin_not_installed')
+  const ownTopics = new Set(commandFiles(commandsDir).map((file) => path.relative(commandsDir, file).split(path.sep)[0].replace(/\.ts$/, '')))
+  for (const [name, oclif] of [[pjson.name, pjson.oclif], ...plugins.map((p) => [p, readJson(path.join(root, 'node_modules', p, 'package.json')).oclif ?? {}])]) {
+    for (const event of Object.keys(oclif.hooks ?? {})) {
+      if (SKIPPED_HOOKS.includes(event)) problems.push(`${name} has a "${event}" hook, which the fast path (src/cli/fast-path.ts) would skip`)
+    }
+    if (name === pjson.name) continue
+    let manifest
+    try {
+      manifest = readJson(path.join(root, 'node_modules', name, 'oclif.manifest.json'))
+    } catch {
+      problems.push(`${name} has no oclif.manifest.json: cannot check that its command ids stay out of berth's topics`)
+      continue
+    }
+    for (const id of Object.keys(manifest.commands ?? {})) {
+      const first = id.split(':')[0]
+      if (ownTopics.has(first)) problems.push(`${name} adds command "${id}" under berth's own topic "${first}": the fast path would not see it`)
+    }
+  }
+  return problems
+}
+
+const problems = fastPathProblems()
+const fastPath = problems.length === 0
+if (!fastPath) {
+  const message = `refusing to build the fast path:\n  ${problems.join('\n  ')}`
+  if (process.env.BERTH_BUILD_WITHOUT_FAST_PATH !== '1') {
+    console.error(`${message}\n(BERTH_BUILD_WITHOUT_FAST_PATH=1 builds with the fast path switched off)`)
+    process.exit(1)
+  }
+  console.warn(`${message}\nbuilding with the fast path switched off`)
+}
+
 const files = commandFiles(commandsDir).sort()
 const imports = files.map((file, i) => `import C${i} from ${JSON.stringify('./' + path.relative(root, file).split(path.sep).join('/'))}`)
 const entries = files.map((file, i) => {
   const id = path.relative(commandsDir, file).replace(/\.ts$/, '').split(path.sep).join(':')
   return `  ${JSON.stringify(id)}: C${i},`
 })
-const commandsEntry = `${imports.join('\n')}
+const entry = `${imports.join('\n')}
+import {Config, execute, flush, handle} from '@oclif/core'
+import {normalizeArgv} from '@oclif/core/help'
+// oclif's global cache (exit codes, config) is not exported; it is the same module the bundle's oclif uses.
+import Cache from './node_modules/@oclif/core/lib/cache.js'
+import {runCli} from './src/cli/fast-path.ts'
+
 export const COMMANDS = {
 ${entries.join('\n')}
 }
+
+export const main = (options) => runCli(options, {Cache, COMMANDS, Config, enabled: ${fastPath}, execute, flush, handle, normalizeArgv})
 `
 
-const external = ['typescript', 'ts-node', 'tsx', '@kubernetes/client-node', 'dockerode', '@napi-rs/keyring', '@inquirer/prompts', 'ssh2', 'cpu-features']
-rmSync(path.join(root, 'dist', 'bundle'), {recursive: true, force: true})
+const external = ['typescript', 'ts-node', 'tsx', '@kubernetes/client-node', 'dockerode', '@napi-rs/keyring', '@inquirer/prompts', 'quickjs-emscripten', 'ssh2', 'cpu-features', 'undici']
+const outDir = path.join(root, 'dist', 'bundle')
 const result = await build({
-  entryPoints: {cli: 'berth-entry:cli', commands: 'berth-entry:commands'},
-  plugins: [
-    {
-      // Two entries sharing one oclif chunk: bin/run.js loads only `cli`; oclif imports `commands` when a command runs.
-      name: 'berth-entries',
-      setup(b) {
-        b.onResolve({filter: /^berth-entry:/}, (args) => ({path: args.path.slice('berth-entry:'.length), namespace: 'berth-entry'}))
-        b.onLoad({filter: /.*/, namespace: 'berth-entry'}, (args) => ({
-          contents: args.path === 'cli' ? "export {execute} from '@oclif/core'\n" : commandsEntry,
-          resolveDir: root,
-          loader: 'ts',
-        }))
-      },
-    },
-  ],
+  stdin: {contents: entry, resolveDir: root, sourcefile: 'berth-entry.ts', loader: 'ts'},
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outdir: path.join(root, 'dist', 'bundle'),
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
+  write: false,
+  outfile: path.join(outDir, 'berth.cjs'),
   external,
-  // oclif core is CommonJS: give its require() calls a real require in the ESM bundle.
-  banner: {js: "import {createRequire as __berthCreateRequire} from 'node:module'; const require = __berthCreateRequire(import.meta.url);"},
   legalComments: 'none',
   minify: true,
   keepNames: true,
-  logLevel: "warning",
+  logLevel: 'warning',
   metafile: true,
 })
-console.log(`bundled ${files.length} commands into dist/bundle/commands.js (oclif in dist/bundle/cli.js)`)
+// The first line names the content; bin/run.js keys the code cache by it (with size and mtime).
+const text = result.outputFiles[0].text
+const hash = createHash('sha256').update(text).digest('hex').slice(0, 32)
+rmSync(outDir, {recursive: true, force: true})
+mkdirSync(outDir, {recursive: true})
+writeFileSync(path.join(outDir, 'berth.cjs.tmp'), `// berth-bundle ${hash}\n${text}`)
+renameSync(path.join(outDir, 'berth.cjs.tmp'), path.join(outDir, 'berth.cjs'))
+console.log(`bundled ${files.length} commands and oclif into dist/bundle/berth.cjs (${(text.length / 1024).toFixed(0)} KiB, fast path ${fastPath ? 'on' : 'OFF'})`)
 if (process.env.BERTH_BUNDLE_REPORT) {
   const sizes = new Map()
   for (const [file, info] of Object.entries(result.metafile.inputs)) {
