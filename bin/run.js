@@ -14,6 +14,10 @@ import {fileURLToPath} from 'node:url'
 import vm from 'node:vm'
 
 const KEEP_CACHE_FILES = 4
+// CommonJS's wrapper plus __berthImportHook: the bundle's import() calls (ESM plugins, lazily loaded
+// packages) come here, as vm.Script code has no import() of its own on Node 20 (scripts/bundle.mjs).
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname, __berthImportHook) { ', '\n});']
+const importHook = (specifier, options) => import(specifier, options)
 
 /** FNV-1a, 32 bits, as hex: names the cache file; the full key is checked inside it. */
 function fnv(text) {
@@ -69,10 +73,9 @@ function loadBundle(file) {
   const dir = cacheDir()
   const cacheFile = path.join(dir, `code-${fnv(key)}.bin`)
   const cachedData = readCache(cacheFile, key)
-  const script = new vm.Script(Module.wrap(source), {
+  const script = new vm.Script(WRAPPER[0] + source + WRAPPER[1], {
     cachedData,
     filename: file,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   })
   if (!cachedData || script.cachedDataRejected) {
     // After the command ran, so the cache also holds the functions it compiled on the way.
@@ -83,7 +86,7 @@ function loadBundle(file) {
   mod.paths = Module._nodeModulePaths(path.dirname(file))
   // oclif require()s this same file as its command target: let it find this instance.
   Module._cache[file] = mod
-  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file))
+  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file), importHook)
   mod.loaded = true
   return mod.exports
 }

@@ -117,8 +117,25 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 })
+// bin/run.js compiles the bundle with vm.Script, where import() has no loader on Node 20 (and
+// USE_MAIN_CONTEXT_DEFAULT_LOADER stops working once code comes from the cache): every import()
+// call becomes __berthImport(), which bin/run.js supplies; a plain require() of the file keeps import().
+const ts = (await import('typescript')).default
+const raw = result.outputFiles[0].text
+const sourceFile = ts.createSourceFile('berth.cjs', raw, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS)
+const importCalls = []
+const visit = (node) => {
+  if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) importCalls.push(node.expression.getStart(sourceFile))
+  ts.forEachChild(node, visit)
+}
+visit(sourceFile)
+let text = raw
+for (const at of importCalls.sort((a, b) => b - a)) {
+  if (text.slice(at, at + 6) !== 'import') throw new Error(`bundle: expected import() at ${at}`)
+  text = `${text.slice(0, at)}__berthImport${text.slice(at + 6)}`
+}
+text = `var __berthImport=typeof __berthImportHook=="function"?__berthImportHook:(s,o)=>import(s,o);${text}`
 // The first line names the content; bin/run.js keys the code cache by it (with size and mtime).
-const text = result.outputFiles[0].text
 const hash = createHash('sha256').update(text).digest('hex').slice(0, 32)
 rmSync(outDir, {recursive: true, force: true})
 mkdirSync(outDir, {recursive: true})
