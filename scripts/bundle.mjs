@@ -102,7 +102,20 @@ export const main = (options) => runCli(options, {Cache, COMMANDS, Config, enabl
 
 const external = ['typescript', 'ts-node', 'tsx', '@kubernetes/client-node', 'dockerode', '@napi-rs/keyring', '@inquirer/prompts', 'quickjs-emscripten', 'ssh2', 'cpu-features', 'undici']
 const outDir = path.join(root, 'dist', 'bundle')
+// fdir (oclif's plugin globbing) probes `require.resolve("picomatch")` when it loads: a search of
+// node_modules directories (~5-30 ms of stat calls) on every start. picomatch is in the bundle.
+const bundledPicomatch = {
+  name: 'bundled-picomatch',
+  setup(b) {
+    b.onLoad({filter: /[/\\]node_modules[/\\]fdir[/\\]dist[/\\]index\.c?js$/}, (args) => {
+      const code = readFileSync(args.path, 'utf8')
+      if (!code.includes('require.resolve("picomatch")')) throw new Error(`${args.path} no longer probes picomatch: drop the bundled-picomatch plugin in scripts/bundle.mjs`)
+      return {contents: code.replace('require.resolve("picomatch")', '"picomatch"'), loader: 'js'}
+    })
+  },
+}
 const result = await build({
+  plugins: [bundledPicomatch],
   stdin: {contents: entry, resolveDir: root, sourcefile: 'berth-entry.ts', loader: 'ts'},
   bundle: true,
   format: 'cjs',
