@@ -97,7 +97,20 @@ export const COMMANDS = {
 ${entries.join('\n')}
 }
 
-export const main = (options) => runCli(options, {Cache, COMMANDS, Config, enabled: ${fastPath}, execute, flush, handle, normalizeArgv})
+// Getters and wrappers: oclif's Config and execute load its plugin loader, only the full path needs them.
+export const main = (options) =>
+  runCli(options, {
+    Cache,
+    COMMANDS,
+    get Config() {
+      return Config
+    },
+    enabled: ${fastPath},
+    execute: (o) => execute(o),
+    flush: () => flush(),
+    handle: (e) => handle(e),
+    normalizeArgv: (c, a) => normalizeArgv(c, a),
+  })
 `
 
 const external = ['typescript', 'ts-node', 'tsx', '@kubernetes/client-node', 'dockerode', '@napi-rs/keyring', '@inquirer/prompts', 'quickjs-emscripten', 'ssh2', 'cpu-features', 'undici']
@@ -114,8 +127,38 @@ const bundledPicomatch = {
     })
   },
 }
+// oclif's index, Command and flags require its plugin loader (config/: globbing, tsconfig reading),
+// help renderer, main and module loader at load time; a command run by the fast path needs none of
+// them. Those requires become lazy (loaded on first property access), which halves oclif's load time.
+// oclif's own Node-version check is dropped: bundled, it looks for dist/package.json (absent) and
+// silently does nothing after loading semver; src/cli/fast-path.ts checks berth's engines instead.
+const LAZY_OCLIF = new Set(['config', 'config/index', 'help', 'help/index', 'help/util', 'main', 'execute', 'module-loader', 'performance', 'ejs', 'wrap-ansi', 'indent-string', 'clean-stack'])
+const lazyOclif = {
+  name: 'lazy-oclif',
+  setup(b) {
+    b.onLoad({filter: /[/\\]node_modules[/\\]@oclif[/\\]core[/\\]lib[/\\].*\.js$/}, (args) => {
+      let code = readFileSync(args.path, 'utf8')
+      const dir = path.dirname(args.path)
+      const libDir = path.join(root, 'node_modules', '@oclif', 'core', 'lib')
+      let lazy = 0
+      code = code.replace(/^(const|var) (\w+) = ((?:__importDefault|__importStar)?\(?require\("([^"]+)"\)\)?);$/gm, (line, kind, name, expr, spec) => {
+        const target = spec.startsWith('.') ? path.relative(libDir, path.resolve(dir, spec)).split(path.sep).join('/') : spec
+        if (!LAZY_OCLIF.has(target)) return line
+        lazy++
+        return `${kind} ${name} = __berthLazy(() => ${expr});`
+      })
+      if (args.path === path.join(libDir, 'index.js')) {
+        if (!/^checkNodeVersion\(\);$/m.test(code)) throw new Error('@oclif/core/lib/index.js no longer calls checkNodeVersion(): update the lazy-oclif plugin in scripts/bundle.mjs')
+        code = code.replace(/^checkNodeVersion\(\);$/m, '// checkNodeVersion(): done by src/cli/fast-path.ts')
+      }
+      if (lazy === 0) return undefined
+      const helper = 'function __berthLazy(load) { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(get(), k); return d && {...d, configurable: true} }}) }\n'
+      return {contents: helper + code, loader: 'js'}
+    })
+  },
+}
 const result = await build({
-  plugins: [bundledPicomatch],
+  plugins: [bundledPicomatch, lazyOclif],
   stdin: {contents: entry, resolveDir: root, sourcefile: 'berth-entry.ts', loader: 'ts'},
   bundle: true,
   format: 'cjs',
@@ -125,7 +168,7 @@ const result = await build({
   outfile: path.join(outDir, 'berth.cjs'),
   external,
   legalComments: 'none',
-  minify: true,
+  minify: process.env.BERTH_BUNDLE_MINIFY !== '0',
   keepNames: true,
   logLevel: 'warning',
   metafile: true,
