@@ -31,22 +31,29 @@ function cacheDir() {
   return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'berth')
 }
 
-/** The cached data for key, or undefined when there is none or it belongs to another key. */
-function readCache(file, key) {
+/**
+ * The cached data for key, or undefined when there is none, it belongs to another key, or its
+ * checksum does not match: V8 checks only versions, flags and the source length, and aborts the
+ * process on damaged data, so nothing reaches it unchecked. The file: "<key> <crc32>\n<data>".
+ */
+function readCache(file, key, crc32) {
   try {
     const data = readFileSync(file)
-    const header = Buffer.from(`${key}\n`)
-    return data.length > header.length && data.subarray(0, header.length).equals(header) ? data.subarray(header.length) : undefined
+    const prefix = Buffer.from(`${key} `)
+    const end = data.indexOf(10, prefix.length)
+    if (end < 0 || !data.subarray(0, prefix.length).equals(prefix)) return undefined
+    const body = data.subarray(end + 1)
+    return body.length > 0 && data.toString('latin1', prefix.length, end) === crc32(body).toString(16) ? body : undefined
   } catch {
     return undefined
   }
 }
 
-function writeCache(dir, file, key, data) {
+function writeCache(dir, file, key, data, crc32) {
   try {
     mkdirSync(dir, {recursive: true, mode: 0o700})
     const tmp = `${file}.${process.pid}.tmp`
-    writeFileSync(tmp, Buffer.concat([Buffer.from(`${key}\n`), data]), {mode: 0o600})
+    writeFileSync(tmp, Buffer.concat([Buffer.from(`${key} ${crc32(data).toString(16)}\n`), data]), {mode: 0o600})
     renameSync(tmp, file)
     // Prune: keep the newest few (other Node versions or flags in use), drop stale temp files.
     const now = Date.now()
@@ -69,17 +76,19 @@ function loadBundle(file) {
   const stat = statSync(file)
   const bundleId = /^\/\/ berth-bundle (\w+)\n/.exec(source)?.[1] ?? 'unknown'
   const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ')
-  const key = ['berth-code-cache 1', process.version, process.arch, flags, bundleId, stat.size, stat.mtimeMs].join('|')
+  const key = ['berth-code-cache 1', process.version, process.arch, flags, bundleId, stat.size, stat.mtimeMs].join('|').replaceAll(/\s/g, ' ')
   const dir = cacheDir()
   const cacheFile = path.join(dir, `code-${fnv(key)}.bin`)
-  const cachedData = readCache(cacheFile, key)
+  // zlib.crc32 arrived in Node 20.15; without it, no cache.
+  const {crc32} = createRequire(import.meta.url)('node:zlib')
+  const cachedData = crc32 ? readCache(cacheFile, key, crc32) : undefined
   const script = new vm.Script(WRAPPER[0] + source + WRAPPER[1], {
     cachedData,
     filename: file,
   })
-  if (!cachedData || script.cachedDataRejected) {
+  if (crc32 && (!cachedData || script.cachedDataRejected)) {
     // After the command ran, so the cache also holds the functions it compiled on the way.
-    process.once('exit', () => writeCache(dir, cacheFile, key, script.createCachedData()))
+    process.once('exit', () => writeCache(dir, cacheFile, key, script.createCachedData(), crc32))
   }
   const mod = new Module(file, undefined)
   mod.filename = file
