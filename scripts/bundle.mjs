@@ -81,21 +81,22 @@ if (!fastPath) {
 }
 
 const files = commandFiles(commandsDir).sort()
-const imports = files.map((file, i) => `import C${i} from ${JSON.stringify('./' + path.relative(root, file).split(path.sep).join('/'))}`)
-const entries = files.map((file, i) => {
+// Each command module (and what only it uses) initialises when its id is looked up, not at start-up:
+// require() of an ES module makes esbuild wrap it in a lazy initialiser.
+const entries = files.map((file) => {
   const id = path.relative(commandsDir, file).replace(/\.ts$/, '').split(path.sep).join(':')
-  return `  ${JSON.stringify(id)}: C${i},`
+  const source = JSON.stringify('./' + path.relative(root, file).split(path.sep).join('/'))
+  return `  ${JSON.stringify(id)}: {enumerable: true, get: () => require(${source}).default},`
 })
-const entry = `${imports.join('\n')}
-import {Config, execute, flush, handle} from '@oclif/core'
+const entry = `import {Config, execute, flush, handle} from '@oclif/core'
 import {normalizeArgv} from '@oclif/core/help'
 // oclif's global cache (exit codes, config) is not exported; it is the same module the bundle's oclif uses.
 import Cache from './node_modules/@oclif/core/lib/cache.js'
 import {runCli} from './src/cli/fast-path.ts'
 
-export const COMMANDS = {
+export const COMMANDS = Object.defineProperties({}, {
 ${entries.join('\n')}
-}
+})
 
 // Getters and wrappers: oclif's Config and execute load its plugin loader, only the full path needs them.
 export const main = (options) =>
