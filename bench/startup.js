@@ -7,7 +7,8 @@
 // hits both alike; the ratio is the median of the pairs' ratios.
 // Targets: warm data commands <= 1.5x, --version <= 1.2x, first run <= 2.1x, peak RSS <= 60 MiB,
 // and no data command loads @kubernetes/client-node, dockerode, @inquirer/prompts,
-// quickjs-emscripten or undici (exit 1 when any target is missed).
+// quickjs-emscripten or undici (exit 1 when any target is missed). Needs perf and GNU time
+// (/usr/bin/time) for the CPU and RSS columns.
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
@@ -74,11 +75,16 @@ for (let i = 0; i < runs; i++) {
   }
 }
 
-function peakRss(args, extraEnv = {}) {
-  const file = path.join(home, 'rss')
-  const r = spawnSync(process.execPath, ['--import', path.join(root, 'bench', 'report-rss.mjs'), ...args], {env: {...env, ...extraEnv, BERTH_BENCH_RSS_FILE: file}, stdio: 'ignore'})
-  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`)
-  return Number(readFileSync(file, 'utf8')) / 1024
+/**
+ * CPU time (ms, perf's task-clock: less sensitive to load than wall time) and peak RSS (MiB,
+ * GNU time's %M, which covers the node process perf runs) of one run.
+ */
+function cpuAndRss(args, extraEnv = {}) {
+  const r = spawnSync('/usr/bin/time', ['-f', 'maxrss %M', 'perf', 'stat', '-x,', '-e', 'task-clock', process.execPath, ...args], {env: {...env, ...extraEnv}, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+  const cpu = /^([\d.]+),msec,task-clock/m.exec(r.stderr)
+  const rss = /^maxrss (\d+)$/m.exec(r.stderr)
+  if (r.status !== 0 || !cpu || !rss) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+  return {cpu: Number(cpu[1]), rss: Number(rss[1]) / 1024}
 }
 
 /** Packages and built-ins a command loaded: require.cache, ESM resolutions and process.moduleLoadList. */
@@ -91,19 +97,25 @@ function loadedModules(args) {
 }
 
 const failures = []
-const nodeRss = median([0, 1, 2].map(() => peakRss(['-e', '0'])))
+const cpuRuns = Math.min(runs, 11)
+const measureCpu = (args) => {
+  const xs = Array.from({length: cpuRuns}, () => cpuAndRss(args))
+  return {cpu: median(xs.map((x) => x.cpu)), rss: Math.max(...xs.map((x) => x.rss))}
+}
+const nodeCpu = measureCpu(['-e', '0'])
 const load = os.loadavg().map((l) => l.toFixed(2)).join(' ')
 console.log(`berth start-up, 100 endpoints, ${runs} interleaved pairs per cell, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), load average ${load}`)
-console.log(`node -e 0: median ${median(cases.flatMap((c) => c.warm.node)).toFixed(1)} ms, peak RSS ${nodeRss.toFixed(1)} MiB`)
+console.log(`node -e 0: median wall ${median(cases.flatMap((c) => c.warm.node)).toFixed(1)} ms, CPU ${nodeCpu.cpu.toFixed(0)} ms, peak RSS ${nodeCpu.rss.toFixed(1)} MiB`)
+console.log('wall ratio = median over pairs of (command / node -e 0 run just before it); CPU = perf task-clock, median of ' + cpuRuns + ' warm runs; RSS = max of those runs')
 console.log('')
-const header = ['command', 'warm ms', 'warm ratio', 'target', 'first-run ms', 'first ratio', 'target', 'peak RSS MiB']
-const widths = [24, 9, 11, 7, 13, 12, 7, 13]
+const header = ['command', 'warm ms', 'warm ratio', 'target', 'first-run ms', 'first ratio', 'target', 'CPU ratio', 'peak RSS MiB']
+const widths = [24, 9, 11, 7, 13, 12, 7, 10, 13]
 const line = (cells) => cells.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join(' ')
 console.log(line(header))
 for (const c of cases) {
   const warm = median(c.warm.ratio)
   const cold = median(c.cold.ratio)
-  const rss = median([0, 1, 2].map(() => peakRss([berth, ...c.args])))
+  const {cpu, rss} = measureCpu([berth, ...c.args])
   const ok = (value, target) => (value <= target ? '' : ' !')
   if (warm > c.target) failures.push(`${c.name}: warm ${warm.toFixed(2)}x > ${c.target}x`)
   if (c.data && cold > FIRST_RUN_TARGET) failures.push(`${c.name}: first run ${cold.toFixed(2)}x > ${FIRST_RUN_TARGET}x`)
@@ -117,6 +129,7 @@ for (const c of cases) {
       median(c.cold.berth).toFixed(1),
       `${cold.toFixed(2)}x${c.data ? ok(cold, FIRST_RUN_TARGET) : ''}`,
       c.data ? `${FIRST_RUN_TARGET.toFixed(2)}x` : '',
+      `${(cpu / nodeCpu.cpu).toFixed(2)}x`,
       `${rss.toFixed(1)}${ok(rss, RSS_TARGET_MIB)}`,
     ]),
   )
