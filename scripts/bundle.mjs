@@ -89,9 +89,11 @@ const entries = files.map((file) => {
   return `  ${JSON.stringify(id)}: {enumerable: true, get: () => require(${source}).default},`
 })
 const entry = `import {Config, execute, flush, handle} from '@oclif/core'
-import {normalizeArgv} from '@oclif/core/help'
-// oclif's global cache (exit codes, config) is not exported; it is the same module the bundle's oclif uses.
+// Two oclif internals by file: its global cache (exit codes, config), which is not exported, and
+// normalizeArgv from help/util (the public '@oclif/core/help' would load all of the help renderer).
+// They are the very modules the bundle's oclif uses.
 import Cache from './node_modules/@oclif/core/lib/cache.js'
+import {normalizeArgv} from './node_modules/@oclif/core/lib/help/util.js'
 import {runCli} from './src/cli/fast-path.ts'
 
 export const COMMANDS = Object.defineProperties({}, {
