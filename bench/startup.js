@@ -21,7 +21,7 @@ const runs = Math.max(runsArg > 0 ? Number(process.argv[runsArg + 1]) : 21, 1)
 const home = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'))
 const warmCache = path.join(home, 'cache-warm')
 const env = {PATH: process.env.PATH, HOME: home, BERTH_HOME: home, BERTH_SECRET_STORE: 'file', NO_COLOR: '1', XDG_CACHE_HOME: warmCache}
-const berth = path.join(root, 'bin', 'run.js')
+const berth = path.join(root, 'bin', 'run.cjs') // what `berth` runs (package.json bin)
 const HEAVY = ['@kubernetes/client-node', 'dockerode', '@inquirer/prompts', 'quickjs-emscripten', 'undici']
 
 // 100 endpoints, written through the library so set-up is quick.

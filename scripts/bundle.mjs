@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the CLI (oclif core, every command, the library's start-up path, the fast path of
-// src/cli/fast-path.ts) into one CommonJS file, dist/bundle/berth.cjs, which bin/run.js loads
-// with a V8 code cache (see bin/run.js and issue 12: CJS + code cache + fast path is ~1.5x
+// src/cli/fast-path.ts) into one CommonJS file, dist/bundle/berth.cjs, which bin/run.cjs loads
+// with a V8 code cache (see bin/run.cjs and issue 12: CJS + code cache + fast path is ~1.5x
 // `node -e 0`, an ESM bundle ~2.9x). The same file is oclif's explicit command target (COMMANDS).
 // Heavy or native packages stay external and are loaded with import() only by the commands that use them.
 //
@@ -176,9 +176,9 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 })
-// bin/run.js compiles the bundle with vm.Script, where import() has no loader on Node 20 (and
+// bin/run.cjs compiles the bundle with vm.Script, where import() has no loader on Node 20 (and
 // USE_MAIN_CONTEXT_DEFAULT_LOADER stops working once code comes from the cache): every import()
-// call becomes __berthImport(), which bin/run.js supplies; a plain require() of the file keeps import().
+// call becomes __berthImport(), which bin/run.cjs supplies; a plain require() of the file keeps import().
 const ts = (await import('typescript')).default
 const raw = result.outputFiles[0].text
 const sourceFile = ts.createSourceFile('berth.cjs', raw, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS)
@@ -194,7 +194,7 @@ for (const at of importCalls.sort((a, b) => b - a)) {
   text = `${text.slice(0, at)}__berthImport${text.slice(at + 6)}`
 }
 text = `var __berthImport=typeof __berthImportHook=="function"?__berthImportHook:(s,o)=>import(s,o);${text}`
-// The first line names the content; bin/run.js keys the code cache by it (with size and mtime).
+// The first line names the content; bin/run.cjs keys the code cache by it (with size and mtime).
 const hash = createHash('sha256').update(text).digest('hex').slice(0, 32)
 rmSync(outDir, {recursive: true, force: true})
 mkdirSync(outDir, {recursive: true})

@@ -87,8 +87,8 @@ export interface FastConfig {
 
 export interface CliOptions {
   argv: string[]
-  /** bin/run.js: oclif finds the package from here. */
-  bin: string
+  /** The package's directory (where package.json and oclif.manifest.json are). */
+  root: string
 }
 
 interface Plan {
@@ -200,11 +200,11 @@ function report(taken: 'fast' | 'full'): void {
 
 /** The CLI: the fast path for a known command, oclif's execute for everything else. */
 export async function runCli(options: CliOptions, internals: OclifInternals): Promise<unknown> {
-  const root = path.resolve(path.dirname(options.bin), '..')
+  const {root} = options
   checkNodeVersion(root)
   const plan = fastPlan(root, options.argv, internals)
   report(plan ? 'fast' : 'full')
-  if (!plan) return internals.execute({args: options.argv, dir: options.bin})
+  if (!plan) return internals.execute({args: options.argv, dir: root})
   // What main.run and Config.runCommand do around the command, without the hooks
   // (there are none: the build checks) and without Config.load.
   const cache = internals.Cache.getInstance()
@@ -218,7 +218,7 @@ export async function runCli(options: CliOptions, internals: OclifInternals): Pr
     return result
   } catch (error) {
     // oclif's handler shows command help for some parse errors; that needs the real config.
-    if ((error as {showHelp?: boolean}).showHelp && !cache.has('config')) cache.set('config', await internals.Config.load(options.bin))
+    if ((error as {showHelp?: boolean}).showHelp && !cache.has('config')) cache.set('config', await internals.Config.load(root))
     return internals.handle(error as Error)
   }
 }

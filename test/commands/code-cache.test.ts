@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {RunResult, berthEnv, runBerth, tempHome} from '../helpers/cli.js'
 
-// bin/run.js keeps a V8 code cache of dist/bundle/berth.cjs under $XDG_CACHE_HOME/berth. It may
+// bin/run.cjs keeps a V8 code cache of dist/bundle/berth.cjs under $XDG_CACHE_HOME/berth. It may
 // only ever save time: missing, damaged, foreign, rejected or unwritable caches change nothing
 // in what berth prints or how it exits.
 

@@ -15,7 +15,7 @@ type Taken = 'fast' | 'full' | 'none'
 interface Case {
   args: string[]
   env?: NodeJS.ProcessEnv
-  /** Which path the normal run takes ('none': answered by bin/run.js before either). */
+  /** Which path the normal run takes ('none': answered by bin/run.cjs before either). */
   taken: Taken
   /** The exit code both runs must have. */
   code: number
@@ -123,7 +123,7 @@ describe('berth start-up fast path: byte-identical to oclif', function () {
     try {
       taken = readFileSync(report, 'utf8').trim() as Taken
     } catch {
-      // bin/run.js answered alone
+      // bin/run.cjs answered alone
     }
     return {...result, taken}
   }
