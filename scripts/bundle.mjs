@@ -160,8 +160,26 @@ const lazyOclif = {
     })
   },
 }
+// The yaml package (~40 modules building schemas) initialises when berth first parses or writes
+// YAML, not at start-up: `endpoint list` answers from the list cache's JSON. berth's sources import
+// 'yaml' through this facade; a name it lacks fails the build ("No matching export").
+const lazyYaml = {
+  name: 'lazy-yaml',
+  setup(b) {
+    b.onResolve({filter: /^yaml$/}, (args) => (args.importer.startsWith(path.join(root, 'src') + path.sep) ? {path: 'yaml', namespace: 'berth-lazy-yaml'} : undefined))
+    b.onLoad({filter: /.*/, namespace: 'berth-lazy-yaml'}, () => ({
+      contents: `let yaml
+const load = () => (yaml ??= require('yaml'))
+export const parseDocument = (...args) => load().parseDocument(...args)
+export const stringify = (...args) => load().stringify(...args)
+`,
+      resolveDir: root,
+      loader: 'js',
+    }))
+  },
+}
 const result = await build({
-  plugins: [bundledPicomatch, lazyOclif],
+  plugins: [bundledPicomatch, lazyOclif, lazyYaml],
   stdin: {contents: entry, resolveDir: root, sourcefile: 'berth-entry.ts', loader: 'ts'},
   bundle: true,
   format: 'cjs',
