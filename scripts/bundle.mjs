@@ -221,9 +221,10 @@ renameSync(path.join(outDir, 'berth.cjs.tmp'), path.join(outDir, 'berth.cjs'))
 console.log(`bundled ${files.length} commands and oclif into dist/bundle/berth.cjs (${(text.length / 1024).toFixed(0)} KiB, fast path ${fastPath ? 'on' : 'OFF'})`)
 if (process.env.BERTH_BUNDLE_REPORT) {
   const sizes = new Map()
-  for (const [file, info] of Object.entries(result.metafile.inputs)) {
+  // Bytes each package contributes to the minified output.
+  for (const [file, info] of Object.entries(Object.values(result.metafile.outputs)[0].inputs)) {
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? 'berth'
-    sizes.set(pkg, (sizes.get(pkg) ?? 0) + info.bytes)
+    sizes.set(pkg, (sizes.get(pkg) ?? 0) + info.bytesInOutput)
   }
-  for (const [pkg, bytes] of [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${(bytes / 1024).toFixed(0).padStart(8)} KiB  ${pkg}`)
+  for (const [pkg, bytes] of [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${(bytes / 1024).toFixed(0).padStart(8)} KiB  ${pkg}`)
 }
