@@ -39,6 +39,9 @@ function cacheDir() {
  */
 function readCache(file, key, crc32) {
   try {
+    // Only a file this user wrote and nobody else can change: it becomes code.
+    const stat = statSync(file)
+    if ((process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o022) !== 0) return undefined
     const data = readFileSync(file)
     const prefix = Buffer.from(`${key} `)
     const end = data.indexOf(10, prefix.length)
@@ -107,5 +110,9 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
   process.stdout.write(`berth/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
   const {main} = loadBundle(path.join(root, 'dist', 'bundle', 'berth.cjs'))
-  main({argv: process.argv.slice(2), root})
+  main({argv: process.argv.slice(2), root}).catch((error) => {
+    // oclif's handler deals with every error of a command; this is for a failure around it.
+    process.stderr.write(process.env.DEBUG ? `${error?.stack ?? error}\n` : `Error: ${error?.message ?? error}\nThis is a bug in berth; run again with DEBUG=1 for the stack trace.\n`)
+    process.exitCode = 1
+  })
 }

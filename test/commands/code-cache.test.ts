@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -88,6 +88,17 @@ describe('berth start-up code cache', function () {
       expectSameOutput(await run())
     })
   }
+
+  it('ignores a cache file others can write (it becomes code), and writes its own', async () => {
+    expectSameOutput(await run())
+    const [name] = codeFiles()
+    const file = path.join(cacheDir(), name)
+    const good = readFileSync(file)
+    chmodSync(file, 0o666)
+    expectSameOutput(await run())
+    expect(statSync(file).mode & 0o777, 'replaced by a private file').to.equal(0o600)
+    expect(readFileSync(file).length, 'rewritten whole').to.be.greaterThan(good.length / 2)
+  })
 
   it('rewrites data V8 rejects (a valid checksum over data from another build)', async () => {
     expectSameOutput(await run())
