@@ -152,12 +152,11 @@ function userThemeFile(config: FastConfig): string {
 }
 
 /** A plan to run a known command directly, or undefined for oclif's full path. */
-export function fastPlan(root: string, argv: string[], internals: OclifInternals): Plan | undefined {
+export function fastPlan(root: string, pjson: PackageJson | undefined, argv: string[], internals: OclifInternals): Plan | undefined {
   const env = process.env
   if (!internals.enabled || truthy(env.BERTH_NO_FAST_PATH) || env.DEBUG) return undefined
   if (Object.keys(env).some((key) => key.startsWith('OCLIF_'))) return undefined
   if (argv.length === 0) return undefined
-  const pjson = readJson<PackageJson>(path.join(root, 'package.json'))
   if (!pjson?.oclif || typeof pjson.oclif.commands !== 'object' || pjson.oclif.commands.strategy !== 'explicit') return undefined
   if (pjson.oclif.hooks && Object.keys(pjson.oclif.hooks).length > 0) return undefined
   if (pjson.oclif.theme) return undefined
@@ -181,9 +180,9 @@ export function fastPlan(root: string, argv: string[], internals: OclifInternals
 }
 
 /** oclif's start-up warning when Node does not satisfy engines.node (here berth's own ">=X.Y.Z"). */
-export function checkNodeVersion(root: string): void {
+export function checkNodeVersion(pjson: PackageJson | undefined): void {
   if (truthy(process.env.OCLIF_DISABLE_ENGINE_WARNING)) return
-  const range = readJson<PackageJson>(path.join(root, 'package.json'))?.engines?.node
+  const range = pjson?.engines?.node
   const min = range && /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(range.trim())
   if (!min) return
   const have = process.versions.node.split('.').map(Number)
@@ -201,8 +200,9 @@ function report(taken: 'fast' | 'full'): void {
 /** The CLI: the fast path for a known command, oclif's execute for everything else. */
 export async function runCli(options: CliOptions, internals: OclifInternals): Promise<unknown> {
   const {root} = options
-  checkNodeVersion(root)
-  const plan = fastPlan(root, options.argv, internals)
+  const pjson = readJson<PackageJson>(path.join(root, 'package.json'))
+  checkNodeVersion(pjson)
+  const plan = fastPlan(root, pjson, options.argv, internals)
   report(plan ? 'fast' : 'full')
   if (!plan) return internals.execute({args: options.argv, dir: root})
   // What main.run and Config.runCommand do around the command, without the hooks
