@@ -2,7 +2,7 @@
 // Start-up benchmark (issue 12): wall time of berth commands beside bare `node -e 0` with 100
 // endpoints, first run (empty code cache) and warm, peak RSS, and which heavy modules a data
 // command loads. Run after `npm run build`:
-//   node bench/startup.js [--runs 21]
+//   node bench/startup.js [--runs 21] [--inherit-node-env]
 // Each sample is a pair run back to back (node -e 0, then the command), so load on a busy machine
 // hits both alike; the ratio is the median of the pairs' ratios.
 // Targets: warm data commands <= 1.5x, --version <= 1.2x, first run <= 2.1x, peak RSS <= 60 MiB,
@@ -20,7 +20,12 @@ const runsArg = process.argv.indexOf('--runs')
 const runs = Math.max(runsArg > 0 ? Number(process.argv[runsArg + 1]) : 21, 1)
 const home = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'))
 const warmCache = path.join(home, 'cache-warm')
-const env = {PATH: process.env.PATH, HOME: home, BERTH_HOME: home, BERTH_SECRET_STORE: 'file', NO_COLOR: '1', XDG_CACHE_HOME: warmCache}
+// A clean environment by default. Node settings in the caller's environment change the baseline a
+// lot (NODE_EXTRA_CA_CERTS alone adds ~40 ms of CPU to every node start, node -e 0 included), so
+// --inherit-node-env passes NODE_EXTRA_CA_CERTS and NODE_OPTIONS through to every run, both sides.
+const inheritNodeEnv = process.argv.includes('--inherit-node-env')
+const nodeEnv = inheritNodeEnv ? Object.fromEntries(['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]])) : {}
+const env = {PATH: process.env.PATH, HOME: home, BERTH_HOME: home, BERTH_SECRET_STORE: 'file', NO_COLOR: '1', XDG_CACHE_HOME: warmCache, ...nodeEnv}
 const berth = path.join(root, 'bin', 'run.cjs') // what `berth` runs (package.json bin)
 const HEAVY = ['@kubernetes/client-node', 'dockerode', '@inquirer/prompts', 'quickjs-emscripten', 'undici']
 
@@ -105,6 +110,7 @@ const measureCpu = (args) => {
 const nodeCpu = measureCpu(['-e', '0'])
 const load = os.loadavg().map((l) => l.toFixed(2)).join(' ')
 console.log(`berth start-up, 100 endpoints, ${runs} interleaved pairs per cell, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}), load average ${load}`)
+console.log(`node settings passed through: ${Object.keys(nodeEnv).join(', ') || 'none (clean environment)'}`)
 console.log(`node -e 0: median wall ${median(cases.flatMap((c) => c.warm.node)).toFixed(1)} ms, CPU ${nodeCpu.cpu.toFixed(0)} ms, peak RSS ${nodeCpu.rss.toFixed(1)} MiB`)
 console.log('wall ratio = median over pairs of (command / node -e 0 run just before it); CPU = perf task-clock, median of ' + cpuRuns + ' warm runs; RSS = max of those runs')
 console.log('')
