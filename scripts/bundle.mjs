@@ -93,7 +93,7 @@ const bundledPicomatch = {
 // them. Those requires become lazy (loaded on first property access), which halves oclif's load time.
 // oclif's own Node-version check is dropped: bundled, it looks for dist/package.json (absent) and
 // silently does nothing after loading semver; src/cli/fast-path.ts checks berth's engines instead.
-const LAZY_OCLIF = new Set(['config', 'config/index', 'help', 'help/index', 'help/util', 'main', 'execute', 'module-loader', 'performance', 'ejs', 'wrap-ansi', 'indent-string', 'clean-stack'])
+const LAZY_OCLIF = new Set(['config', 'config/index', 'help', 'help/index', 'help/util', 'main', 'execute', 'module-loader', 'performance', 'ejs', 'wrap-ansi', 'indent-string', 'clean-stack', 'node:readline'])
 const lazyOclif = {
   name: 'lazy-oclif',
   setup(b) {
@@ -136,8 +136,25 @@ export const stringify = (...args) => load().stringify(...args)
     }))
   },
 }
+// node:crypto (about 15 internal modules) loads on first use, not at start-up: berth's sources
+// import its functions through this facade; a name it lacks fails the build ("No matching export").
+const CRYPTO_FUNCTIONS = ['createCipheriv', 'createDecipheriv', 'createHash', 'createHmac', 'randomBytes', 'randomUUID', 'scrypt', 'timingSafeEqual']
+const lazyCrypto = {
+  name: 'lazy-crypto',
+  setup(b) {
+    b.onResolve({filter: /^(node:)?crypto$/}, (args) => (args.importer.startsWith(path.join(root, 'src') + path.sep) ? {path: 'crypto', namespace: 'berth-lazy-crypto'} : undefined))
+    b.onLoad({filter: /.*/, namespace: 'berth-lazy-crypto'}, () => ({
+      contents: `let crypto
+const load = () => (crypto ??= require('node:crypto'))
+${CRYPTO_FUNCTIONS.map((name) => `export const ${name} = (...args) => load().${name}(...args)`).join('\n')}
+`,
+      resolveDir: root,
+      loader: 'js',
+    }))
+  },
+}
 const result = await build({
-  plugins: [bundledPicomatch, lazyOclif, lazyYaml],
+  plugins: [bundledPicomatch, lazyOclif, lazyYaml, lazyCrypto],
   stdin: {contents: entry, resolveDir: root, sourcefile: 'berth-entry.ts', loader: 'ts'},
   bundle: true,
   format: 'cjs',
