@@ -45,4 +45,10 @@ export default tseslint.config(
   boundary([`src/lib/{${FEATURES.join(',')}}/**/*.ts`], [COMMANDS], 'A feature (src/lib/<feature>)'),
   boundary([`src/lib/{${PROTOCOLS.join(',')}}/**/*.ts`], [COMMANDS, folders(FEATURES), CONTEXT], 'A protocol or store module (src/lib/<protocol>)'),
   boundary([`src/lib/{${GROUND.join(',')}}.ts`], [COMMANDS, LIB_MODULES], 'A ground module (errors, names, yaml, paths)'),
+  {
+    // bin/run.cjs is CommonJS on purpose (it starts faster than an ES module).
+    files: ['**/*.cjs'],
+    languageOptions: {sourceType: 'commonjs', globals: {require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly'}},
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
+  },
 )

@@ -1,7 +1,7 @@
 // The git library and `berth credential git` against the real git HTTP server of test/env (git-server.mjs).
 import {expect} from 'chai'
 import {execFile, spawn} from 'node:child_process'
-import {promises as fs, mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {existsSync, promises as fs, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -187,8 +187,16 @@ describe('integration: git endpoints against the real git HTTP server', function
       expect(cloned.code, cloned.stderr).to.equal(0)
       const {stdout: branch} = await run('git', ['-C', path.join(tmp, 'demo'), 'rev-parse', '--abbrev-ref', 'HEAD'], {env: {...process.env, HOME: gitHome}})
       expect(branch.trim()).to.equal('main')
-      // git stored nothing: no credentials file, and the clone's config has no password.
-      expect(readdirSync(gitHome)).to.deep.equal([])
+      // git stored nothing: no credentials file, and the clone's config has no password. The one
+      // thing in HOME is berth's start-up code cache (~/.cache/berth/code-*.bin, compiled code only).
+      expect(readdirSync(gitHome).filter((name) => name !== '.cache')).to.deep.equal([])
+      if (existsSync(path.join(gitHome, '.cache'))) {
+        expect(readdirSync(path.join(gitHome, '.cache'))).to.deep.equal(['berth'])
+        for (const name of readdirSync(path.join(gitHome, '.cache', 'berth'))) {
+          expect(name).to.match(/^code-[0-9a-f]{8}\.bin$/)
+          expect(readFileSync(path.join(gitHome, '.cache', 'berth', name)).includes(git.password), name).to.equal(false)
+        }
+      }
       for (const [file, content] of await filesUnder(path.join(tmp, 'demo', '.git'))) expect(content, file).not.to.contain(git.password)
       for (const [file, content] of await filesUnder(home)) expect(content, file).not.to.contain(git.password)
     })
