@@ -20,7 +20,9 @@ export interface PlanApplyOptions {
   annotations?: Record<string, string>
 }
 
-export interface ApplyOptions extends PlanApplyOptions {
+export interface ApplyOptions extends Omit<PlanApplyOptions, 'objects'> {
+  /** The objects (or `plan`). */
+  objects?: readonly KubeObject[]
   /** The field manager (default "berth"). */
   fieldManager?: string
   /** Take over fields another manager owns instead of failing with a conflict. */
@@ -165,31 +167,15 @@ export async function planApply(client: KubeClient, options: PlanApplyOptions): 
  * ConnectionError (the server unreachable). Objects already applied stay applied.
  */
 export async function applyObjects(client: KubeClient, options: ApplyOptions): Promise<ApplyResult> {
-  const plan = options.plan ?? (await planApply(client, options))
+  const plan = options.plan ?? (await planApply(client, {...options, objects: options.objects ?? []}))
   const concurrency = options.concurrency ?? 16
   const fieldManager = options.fieldManager ?? 'berth'
   const before = await priorVersions(client, plan, concurrency)
 
   const listed = new Set(plan.filter((p) => p.ref.kind === 'Namespace' && p.ref.apiVersion === 'v1').map((p) => p.ref.name))
   const wanted = [...new Set(plan.map((p) => p.ref.namespace).filter((ns): ns is string => ns !== undefined && !listed.has(ns)))]
-  const createdNamespaces: string[] = []
-  const missingNamespaces = new Set<string>()
-  if (options.createNamespaces !== false) {
-    await mapLimit(wanted, concurrency, async (namespace) => {
-      if (!(await namespaceMissing(client, namespace))) return
-      missingNamespaces.add(namespace)
-      createdNamespaces.push(namespace)
-      if (options.dryRun) return
-      await client.request({
-        method: 'PATCH',
-        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
-        query: {fieldManager, force: options.forceConflicts ? 'true' : undefined},
-        contentType: 'application/apply-patch+yaml',
-        body: {apiVersion: 'v1', kind: 'Namespace', metadata: {name: namespace, ...(options.labels ? {labels: options.labels} : {})}},
-        action: `create namespace "${namespace}"`,
-      })
-    })
-  }
+  const createdNamespaces = options.createNamespaces === false ? [] : await ensureNamespaces(client, wanted, {fieldManager, forceConflicts: options.forceConflicts, dryRun: options.dryRun, labels: options.labels, concurrency})
+  const missingNamespaces = new Set(createdNamespaces)
 
   const results = new Map<PlannedObject, AppliedObject>()
   const phases = new Map<number, PlannedObject[]>()
@@ -211,6 +197,33 @@ export async function applyObjects(client: KubeClient, options: ApplyOptions): P
     }
   }
   return {objects: plan.map((p) => results.get(p) as AppliedObject), createdNamespaces}
+}
+
+/**
+ * Create the namespaces that do not exist (server-side apply of a bare Namespace). Returns
+ * those created; under dryRun, those that would be. A namespace the user may not read is
+ * assumed to exist.
+ */
+export async function ensureNamespaces(
+  client: KubeClient,
+  namespaces: readonly string[],
+  options: {fieldManager?: string; forceConflicts?: boolean; dryRun?: boolean; labels?: Record<string, string>; concurrency?: number} = {},
+): Promise<string[]> {
+  const created: string[] = []
+  await mapLimit([...new Set(namespaces)], options.concurrency ?? 16, async (namespace) => {
+    if (!(await namespaceMissing(client, namespace))) return
+    created.push(namespace)
+    if (options.dryRun) return
+    await client.request({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
+      query: {fieldManager: options.fieldManager ?? 'berth', force: options.forceConflicts ? 'true' : undefined},
+      contentType: 'application/apply-patch+yaml',
+      body: {apiVersion: 'v1', kind: 'Namespace', metadata: {name: namespace, ...(options.labels ? {labels: options.labels} : {})}},
+      action: `create namespace "${namespace}"`,
+    })
+  })
+  return created.sort()
 }
 
 async function applyOne(

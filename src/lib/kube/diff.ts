@@ -10,7 +10,9 @@ import {PlanApplyOptions, PlannedObject, planApply} from './apply.js'
 import {KubeObject, ObjectRef, mapLimit, resourcePath} from './resources.js'
 import {unifiedDiff} from './text-diff.js'
 
-export interface DiffOptions extends PlanApplyOptions {
+export interface DiffOptions extends Omit<PlanApplyOptions, 'objects'> {
+  /** The objects (or `plan`). */
+  objects?: readonly KubeObject[]
   fieldManager?: string
   /** Diff as if conflicts with other field managers were forced (default true: show the result, not the conflict). */
   forceConflicts?: boolean
@@ -54,7 +56,7 @@ function diffPath(ref: ObjectRef): string {
  * run there). Errors as for applyObjects.
  */
 export async function diffObjects(client: KubeClient, options: DiffOptions): Promise<DiffResult> {
-  const plan = options.plan ?? (await planApply(client, options))
+  const plan = options.plan ?? (await planApply(client, {...options, objects: options.objects ?? []}))
   const fieldManager = options.fieldManager ?? 'berth'
   const objects = await mapLimit(plan, options.concurrency ?? 16, async (item): Promise<ObjectDiff> => {
     const path = resourcePath(item.resource, item.ref.namespace, item.ref.name)
