@@ -76,6 +76,9 @@ describe('integration: kube apply, wait, diff, prune against the real kube-apise
     const changed = await applyObjects(client, {objects: manifests(2, 'green', false), defaultNamespace: namespace, labels: {'berth.dev/project': 'nautes-labs', 'applyset.kubernetes.io/part-of': id}})
     expect(changed.objects.map((o) => `${o.ref.kind}:${o.action}`)).to.deep.equal(['ConfigMap:configured', 'Service:unchanged', 'Deployment:configured'])
 
+    const wouldPrune = await pruneApplySet(client, {id, kinds: setKindsOf(first.objects.map((o) => o.ref)), keep: changed.objects.map((o) => o.ref), dryRun: true})
+    expect(wouldPrune.map((r) => `${r.kind}/${r.name}`)).to.deep.equal(['Secret/api-server-token'])
+    expect(await client.get(`/api/v1/namespaces/${namespace}/secrets/api-server-token`)).not.to.equal(undefined)
     const pruned = await pruneApplySet(client, {id, kinds: setKindsOf(first.objects.map((o) => o.ref)), keep: changed.objects.map((o) => o.ref)})
     expect(pruned.map((r) => `${r.kind}/${r.name}`)).to.deep.equal(['Secret/api-server-token'])
     expect(await client.get(`/api/v1/namespaces/${namespace}/secrets/api-server-token`)).to.equal(undefined)
