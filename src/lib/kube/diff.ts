@@ -7,7 +7,7 @@
 import {toYaml} from '../yaml.js'
 import {KubeApiError, KubeClient} from './client.js'
 import {PlanApplyOptions, PlannedObject, planApply} from './apply.js'
-import {KubeObject, ObjectRef, mapLimit, resourcePath} from './resources.js'
+import {KubeObject, ObjectRef, comparable, mapLimit, resourcePath} from './resources.js'
 import {unifiedDiff} from './text-diff.js'
 
 export interface DiffOptions extends Omit<PlanApplyOptions, 'objects'> {
@@ -33,16 +33,6 @@ export interface DiffResult {
   objects: ObjectDiff[]
   /** Any object would be created or changed. */
   changed: boolean
-}
-
-const SERVER_METADATA = ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp', 'selfLink']
-
-/** An object without what the server writes itself, for comparing. */
-export function comparable(object: KubeObject): KubeObject {
-  const copy = structuredClone(object)
-  delete copy.status
-  for (const field of SERVER_METADATA) delete copy.metadata[field]
-  return copy
 }
 
 /** The label of an object in diff headers: apps/v1/Deployment/shop/web. */
