@@ -337,6 +337,8 @@ export function forbiddenInPlainWords(message: string, req: Pick<KubeRequest, 'a
  * certificates and exec plugins once) and set up the keep-alive agent. Does not send a request.
  */
 export async function connectKube(options: KubeConnectionOptions): Promise<KubeClient> {
+  const direct = directConnection(options)
+  if (direct) return direct
   const loaded = await loadKubeConfig(options)
   const requestOptions: https.RequestOptions = {}
   try {
@@ -361,6 +363,43 @@ export async function connectKube(options: KubeConnectionOptions): Promise<KubeC
     ? new http.Agent({keepAlive: true, maxSockets})
     : new https.Agent({keepAlive: true, maxSockets, ...(tls as https.AgentOptions)})
   return new KubeClient({server: loaded.server, context: loaded.selected.name, agent, tls, headers, timeoutMs: options.timeoutMs ?? 30_000})
+}
+
+/**
+ * The connection for a self-contained kubeconfig whose user is a token or inline client
+ * certificate (what berth stores): built without loading @kubernetes/client-node, which
+ * costs about half a second of start-up. Undefined for anything else (exec and
+ * auth-provider plugins, file references, basic auth), which goes through client-node.
+ */
+function directConnection(options: KubeConnectionOptions): KubeClient | undefined {
+  let selected: SelectedContext
+  try {
+    const source = options.source ?? 'the kubeconfig'
+    selected = selectContext(parseKubeconfig(options.kubeconfig, source), {context: options.context, useCurrentContext: true, source})
+  } catch {
+    return undefined
+  }
+  const {cluster} = selected.cluster
+  const {user} = selected.user
+  const server = cluster.server ?? ''
+  if (!/^https?:\/\//i.test(server)) return undefined
+  const fileRefs = [cluster['certificate-authority'], user.tokenFile, user['token-file'], user['client-certificate'], user['client-key']]
+  if (user.exec || user['auth-provider'] || user.username || user.password || user.as || fileRefs.some((f) => f !== undefined) || cluster['proxy-url']) return undefined
+  const decode = (value: string | undefined) => (value ? Buffer.from(value, 'base64') : undefined)
+  const tls: https.RequestOptions = {}
+  const ca = decode(cluster['certificate-authority-data'])
+  if (ca) tls.ca = ca
+  const cert = decode(user['client-certificate-data'])
+  const key = decode(user['client-key-data'])
+  if (cert) tls.cert = cert
+  if (key) tls.key = key
+  if (cluster['insecure-skip-tls-verify'] === true) tls.rejectUnauthorized = false
+  if (typeof cluster['tls-server-name'] === 'string') tls.servername = cluster['tls-server-name']
+  const headers: Record<string, string> = {'User-Agent': 'berth'}
+  if (user.token) headers.Authorization = `Bearer ${user.token}`
+  const maxSockets = options.maxSockets ?? 16
+  const agent = /^http:/i.test(server) ? new http.Agent({keepAlive: true, maxSockets}) : new https.Agent({keepAlive: true, maxSockets, ...(tls as https.AgentOptions)})
+  return new KubeClient({server, context: selected.name, agent, tls, headers, timeoutMs: options.timeoutMs ?? 30_000})
 }
 
 function capitalize(text: string): string {

@@ -6,6 +6,7 @@
  * the removal of what it deployed.
  */
 import {createHash} from 'node:crypto'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {BerthContext} from '../context.js'
@@ -83,6 +84,14 @@ export async function fetchManifests(ctx: BerthContext, runtime: RuntimeDocument
   const remote = await remoteOf(ctx, runtime)
   const dir = cacheDirFor(ctx.env, remote.url)
   const commit = await fetchRevision(remote, runtime.spec.manifestSource.targetRevision, dir)
+  // Parsed manifests are cached per commit and path: a re-sync of the same commit skips YAML parsing.
+  const parsedCache = path.join(dir, 'berth-parsed', `${commit}-${createHash('sha256').update(runtime.spec.manifestSource.path).digest('hex').slice(0, 16)}.json`)
+  try {
+    const cached = JSON.parse(await readFile(parsedCache, 'utf8')) as {objects: KubeObject[]; sources: string[]; files: number}
+    return {commit, ...cached}
+  } catch {
+    // Not cached yet (or unreadable): parse below.
+  }
   const files = await readTreeFiles(dir, commit, runtime.spec.manifestSource.path, (file) => /\.ya?ml$/i.test(file))
   const {parseManifests} = await import('../kube/manifests.js')
   const objects: KubeObject[] = []
@@ -99,6 +108,8 @@ export async function fetchManifests(ctx: BerthContext, runtime: RuntimeDocument
       sources.push(file.path)
     }
   }
+  await mkdir(path.dirname(parsedCache), {recursive: true, mode: 0o700})
+  await writeFile(parsedCache, JSON.stringify({objects, sources, files: files.length}), {mode: 0o600})
   return {commit, objects, sources, files: files.length}
 }
 
