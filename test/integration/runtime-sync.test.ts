@@ -161,6 +161,12 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
         '',
       ].join('\n'),
     )
+    const endpointDelete = await berth(['endpoint', 'delete', 'api-server'])
+    expect(endpointDelete.code).to.equal(1)
+    expect(endpointDelete.stderr).to.contain('DeploymentRuntime "dr-dev" (spec.repoEndpoint)')
+    const envDelete = await berth(['environment', 'delete', 'env-dev'])
+    expect(envDelete.code).to.equal(1)
+    expect(envDelete.stderr).to.contain('Environment "env-dev" is used by DeploymentRuntime/dr-dev (spec.destination.environment).')
     const create = await berth(['runtime', 'create', 'dr-dev', '--repo', 'api-server', '--revision', 'HEAD', '--path', 'manifests/development', '--env', 'env-dev'])
     expect(create.code).to.equal(1)
     expect(create.stderr).to.contain('DeploymentRuntime "dr-dev" already exists in project "nautes-labs".')

@@ -28,6 +28,8 @@ export interface RuntimeSpec {
     namespaces: string[]
   }
   projectsRef: string[]
+  /** Where `runtime publish` keeps the resource file (repoEndpoint is a reference field). */
+  publish?: {repoEndpoint: string; repository?: string; branch: string; file: string}
 }
 
 export interface SyncedResource {
@@ -42,6 +44,8 @@ export interface SyncedResource {
 }
 
 export interface RuntimeStatus {
+  /** The generation (spec) the last sync deployed. */
+  observedGeneration?: number
   /** Set by the first sync: the destination then cannot change. */
   deployed?: {environment: string; clusterEndpoint: string; namespaces: string[]; at: string}
   lastSync?: {
@@ -55,7 +59,7 @@ export interface RuntimeStatus {
   }
   /** The kubectl ApplySet this runtime's objects belong to. */
   applySet?: {id: string; parent: {name: string; namespace: string}; kinds: SetKind[]}
-  published?: {repoEndpoint: string; repository?: string; branch: string; file: string; commit: string; at: string}
+  published?: {commit: string; at: string}
 }
 
 export type RuntimeDocument = BerthDocument<RuntimeSpec, RuntimeStatus>
@@ -219,10 +223,10 @@ export async function getRuntime(ctx: BerthContext, name: string): Promise<Runti
 }
 
 /**
- * Write a runtime's status without touching its spec.
- * (One place, so the store's updateStatus can replace the plain update when it lands.)
+ * Write a runtime's status without touching its spec or generation. With expectedGeneration,
+ * refused (ConflictError) if the runtime was changed meanwhile, e.g. during a long sync.
  */
-export async function writeRuntimeStatus(ctx: BerthContext, name: string, change: (status: RuntimeStatus) => RuntimeStatus): Promise<RuntimeDocument> {
+export async function writeRuntimeStatus(ctx: BerthContext, name: string, change: (status: RuntimeStatus) => RuntimeStatus, options: {expectedGeneration?: number} = {}): Promise<RuntimeDocument> {
   const project = await ctx.project()
-  return ctx.state().update<RuntimeSpec, RuntimeStatus>('DeploymentRuntime', name, project, (doc) => ({...doc, status: change(doc.status ?? {})}))
+  return ctx.state().updateStatus<RuntimeSpec, RuntimeStatus>('DeploymentRuntime', name, project, (doc) => change(doc.status ?? {}), options)
 }

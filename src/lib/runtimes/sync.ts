@@ -188,8 +188,9 @@ export async function syncRuntime(ctx: BerthContext, options: SyncRuntimeOptions
     if (!dryRun && !runtime.status?.deployed) {
       await writeRuntimeStatus(ctx, runtime.metadata.name, (status) => ({
         ...status,
+        observedGeneration: runtime.metadata.generation,
         deployed: {environment: runtime.spec.destination.environment, clusterEndpoint: prepared.clusterEndpoint, namespaces: runtime.spec.destination.namespaces, at: at()},
-      }))
+      }), {expectedGeneration: runtime.metadata.generation})
     }
     const createdNamespaces = await ensureNamespaces(client, [prepared.applySet.parent.namespace], {fieldManager: FIELD_MANAGER, dryRun, labels: {'app.kubernetes.io/managed-by': 'berth'}})
     // kubectl's order: the parent lists the union of old and new kinds before the apply, so an interrupted run can still prune.
@@ -213,6 +214,7 @@ export async function syncRuntime(ctx: BerthContext, options: SyncRuntimeOptions
     const record = (result: 'Synced' | 'Failed', error?: string) =>
       writeRuntimeStatus(ctx, runtime.metadata.name, (status): RuntimeStatus => ({
         ...status,
+        observedGeneration: runtime.metadata.generation,
         lastSync: {at: at(), commit, revision: runtime.spec.manifestSource.targetRevision, result, ...(error ? {error} : {}), resources, pruned: pruned.map(plainRef)},
         applySet: {id: prepared.applySet.id, parent: prepared.applySet.parent, kinds: prune ? kinds : mergeKinds(previousKinds, kinds)},
       }))
