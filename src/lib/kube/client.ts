@@ -8,6 +8,7 @@
  */
 import http from 'node:http'
 import https from 'node:https'
+import {createSecureContext} from 'node:tls'
 
 import type {KubeConfig} from '@kubernetes/client-node'
 
@@ -142,17 +143,15 @@ export class KubeClient {
   readonly context: string
   private readonly url: URL
   private readonly agent: http.Agent
-  private readonly tls: https.RequestOptions
   private readonly headers: Record<string, string>
   private readonly timeoutMs: number
   private readonly target: string
 
-  constructor(init: {server: string; context: string; agent: http.Agent; tls: https.RequestOptions; headers: Record<string, string>; timeoutMs: number}) {
+  constructor(init: {server: string; context: string; agent: http.Agent; headers: Record<string, string>; timeoutMs: number}) {
     this.server = init.server
     this.context = init.context
     this.url = new URL(init.server)
     this.agent = init.agent
-    this.tls = init.tls
     this.headers = init.headers
     this.timeoutMs = init.timeoutMs
     this.target = `Kubernetes API server ${init.server}`
@@ -283,8 +282,8 @@ export class KubeClient {
       headers['Content-Type'] = req.contentType ?? 'application/json'
       headers['Content-Length'] = Buffer.byteLength(body)
     }
+    // TLS settings live in the agent (one secure context for all its sockets).
     const options: https.RequestOptions = {
-      ...this.tls,
       protocol: this.url.protocol,
       hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
       port: this.url.port || undefined,
@@ -358,11 +357,7 @@ export async function connectKube(options: KubeConnectionOptions): Promise<KubeC
   const cluster = loaded.selected.cluster.cluster
   if (cluster['insecure-skip-tls-verify'] === true) tls.rejectUnauthorized = false
   if (typeof cluster['tls-server-name'] === 'string') tls.servername = cluster['tls-server-name']
-  const maxSockets = options.maxSockets ?? 16
-  const agent = /^http:/i.test(loaded.server)
-    ? new http.Agent({keepAlive: true, maxSockets})
-    : new https.Agent({keepAlive: true, maxSockets, ...(tls as https.AgentOptions)})
-  return new KubeClient({server: loaded.server, context: loaded.selected.name, agent, tls, headers, timeoutMs: options.timeoutMs ?? 30_000})
+  return new KubeClient({server: loaded.server, context: loaded.selected.name, agent: keepAliveAgent(loaded.server, tls, options.maxSockets ?? 16), headers, timeoutMs: options.timeoutMs ?? 30_000})
 }
 
 /**
@@ -397,9 +392,15 @@ function directConnection(options: KubeConnectionOptions): KubeClient | undefine
   if (typeof cluster['tls-server-name'] === 'string') tls.servername = cluster['tls-server-name']
   const headers: Record<string, string> = {'User-Agent': 'berth'}
   if (user.token) headers.Authorization = `Bearer ${user.token}`
-  const maxSockets = options.maxSockets ?? 16
-  const agent = /^http:/i.test(server) ? new http.Agent({keepAlive: true, maxSockets}) : new https.Agent({keepAlive: true, maxSockets, ...(tls as https.AgentOptions)})
-  return new KubeClient({server, context: selected.name, agent, tls, headers, timeoutMs: options.timeoutMs ?? 30_000})
+  return new KubeClient({server, context: selected.name, agent: keepAliveAgent(server, tls, options.maxSockets ?? 16), headers, timeoutMs: options.timeoutMs ?? 30_000})
+}
+
+/** One keep-alive agent per client; one TLS context shared by its sockets (not one per connection). */
+function keepAliveAgent(server: string, tls: https.RequestOptions, maxSockets: number): http.Agent {
+  if (/^http:/i.test(server)) return new http.Agent({keepAlive: true, maxSockets})
+  const {ca, cert, key, pfx, passphrase, rejectUnauthorized, servername} = tls
+  const secureContext = pfx ? undefined : createSecureContext({ca, cert, key, passphrase})
+  return new https.Agent({keepAlive: true, maxSockets, ...(secureContext ? {secureContext} : {ca, cert, key, pfx, passphrase}), rejectUnauthorized, servername})
 }
 
 function capitalize(text: string): string {

@@ -21,7 +21,7 @@ import type {SetKind} from '../kube/prune.js'
 import type {KubeObject, ObjectRef} from '../kube/resources.js'
 import type {WorkloadProgress} from '../kube/wait.js'
 import {berthCacheDir} from '../paths.js'
-import {PROJECT_LABEL, RUNTIME_LABEL, RuntimeDocument, RuntimeStatus, SyncedResource, getRuntime, writeRuntimeStatus} from './runtimes.js'
+import {PROJECT_LABEL, RUNTIME_LABEL, RuntimeDocument, RuntimeStatus, SyncedResource, decodeResource, encodeResource, getRuntime, writeRuntimeStatus} from './runtimes.js'
 
 export type SyncEvent =
   | {type: 'fetched'; commit: string; files: number; objects: number}
@@ -209,13 +209,16 @@ export async function syncRuntime(ctx: BerthContext, options: SyncRuntimeOptions
     if (prune) {
       pruned = await pruneApplySet(client, {id: prepared.applySet.id, kinds: mergeKinds(previousKinds, kinds), keep: plan.map((p) => p.ref), dryRun})
       for (const ref of pruned) options.onEvent?.({type: 'pruned', ref})
-      await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds, tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
+      // The parent already lists exactly these kinds unless the set lost some.
+      if (mergeKinds(previousKinds, kinds).length !== kinds.length) {
+        await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds, tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
+      }
     }
     const record = (result: 'Synced' | 'Failed', error?: string) =>
       writeRuntimeStatus(ctx, runtime.metadata.name, (status): RuntimeStatus => ({
         ...status,
         observedGeneration: runtime.metadata.generation,
-        lastSync: {at: at(), commit, revision: runtime.spec.manifestSource.targetRevision, result, ...(error ? {error} : {}), resources, pruned: pruned.map(plainRef)},
+        lastSync: {at: at(), commit, revision: runtime.spec.manifestSource.targetRevision, result, ...(error ? {error} : {}), resources: resources.map(encodeResource), pruned: pruned.map((ref) => encodeResource({...plainRef(ref), action: 'pruned'}))},
         applySet: {id: prepared.applySet.id, parent: prepared.applySet.parent, kinds: prune ? kinds : mergeKinds(previousKinds, kinds)},
       }))
     let workloads: SyncRuntimeResult['workloads'] = []
@@ -304,7 +307,8 @@ export async function runtimeStatus(ctx: BerthContext, name: string): Promise<Ru
   const lastSync = runtime.status?.lastSync
   const base = {name, environment: runtime.spec.destination.environment, namespaces: runtime.spec.destination.namespaces}
   if (!lastSync) return {...base, resources: []}
-  const {resources: synced, pruned: _p, ...summary} = lastSync
+  const {resources: lines, pruned: _p, ...summary} = lastSync
+  const synced = lines.map(decodeResource)
   const client = await clusterClientOf(ctx, runtime)
   try {
     const {resolveResource, resourcePath, mapLimit} = await import('../kube/resources.js')
