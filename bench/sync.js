@@ -56,6 +56,12 @@ berth('endpoint', 'create', 'git', 'bench-repo', '--url', `${git.GIT_BASE_URL}/$
 berth('endpoint', 'create', 'kubernetes', 'bench-cluster', '--kubeconfig', kube.KUBE_ADMIN_KUBECONFIG)
 berth('environment', 'create', 'bench-env', '--cluster', 'bench-cluster')
 
+// The syncs read secrets as CI does (BERTH_SECRET_STORE=env): the file store's scrypt key
+// derivation alone costs ~0.4 s per process here, which is not what is being measured.
+env.BERTH_SECRET_STORE = 'env'
+env.BERTH_SECRET_BENCH_REPO_PASSWORD = git.GIT_PASSWORD
+env.BERTH_SECRET_BENCH_CLUSTER_KUBECONFIG = execFileSync(kubectl, ['--kubeconfig', kube.KUBE_ADMIN_KUBECONFIG, 'config', 'view', '--minify', '--flatten'], {encoding: 'utf8'})
+
 const timed = (fn) => {
   const start = process.hrtime.bigint()
   fn()
@@ -65,6 +71,17 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const rows = []
 const namespaces = []
 let rss = 0
+const phases = (label, args) => {
+  // Where the time goes: stderr lines timestamped as they arrive.
+  const start = Date.now()
+  const child = spawnSync(process.execPath, ['-e', `
+    const {spawn} = require('node:child_process'); const t0 = Date.now(); const marks = []
+    const c = spawn(process.execPath, ${JSON.stringify([path.join(root, 'bin', 'run.js')])}.concat(${JSON.stringify(args)}), {env: ${JSON.stringify(env)}})
+    let buf = ''; c.stderr.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\\n')) >= 0) { const line = buf.slice(0, i); buf = buf.slice(i + 1); if (/^Fetched|created$|configured$|unchanged$|^Synced/.test(line)) marks.push([Date.now() - t0, line.slice(0, 40)]) } })
+    c.on('close', () => { const applied = marks.filter((m) => /created$|configured$|unchanged$/.test(m[1])); const f = marks.find((m) => /^Fetched/.test(m[1])); console.log(JSON.stringify({fetched: f && f[0], firstApplied: applied[0] && applied[0][0], lastApplied: applied.at(-1) && applied.at(-1)[0], exit: Date.now() - t0})) })
+  `], {encoding: 'utf8'})
+  console.log(`${label}: ${child.stdout.trim()} (wall ${Date.now() - start} ms)`)
+}
 try {
 for (let run = 0; run < runs; run++) {
   const berthNs = `bench-berth-${suffix}-${run}`
@@ -79,6 +96,8 @@ for (let run = 0; run < runs; run++) {
   const kubectlApply = () => execFileSync(kubectl, ['--kubeconfig', kube.KUBE_ADMIN_KUBECONFIG, 'apply', '--server-side', '-n', kubectlNs, '-f', path.join(work, 'manifests')], {stdio: 'pipe'})
   execFileSync(kubectl, ['--kubeconfig', kube.KUBE_ADMIN_KUBECONFIG, 'create', 'namespace', kubectlNs], {stdio: 'pipe'})
   rows.push({berthFirst: timed(sync), berthAgain: timed(sync), kubectlFirst: timed(kubectlApply), kubectlAgain: timed(kubectlApply)})
+  if (process.env.BENCH_INPROC) { const r = spawnSync(process.execPath, [process.env.BENCH_INPROC, `bench-${run}`], {env, encoding: 'utf8'}); console.log(r.stdout + r.stderr) }
+  if (process.env.BENCH_PHASES) phases('no-change re-sync phases (ms since start)', ['runtime', 'sync', `bench-${run}`, '--no-wait'])
 }
 } finally {
   for (const ns of namespaces) spawnSync(kubectl, ['--kubeconfig', kube.KUBE_ADMIN_KUBECONFIG, 'delete', 'namespace', ns, '--wait=false'], {stdio: 'ignore'})

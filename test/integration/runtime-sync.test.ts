@@ -227,6 +227,18 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
     const status2 = jsonOf(await berth(['runtime', 'status', 'dr-sync', '--json']))
     expect(status2.lastSync.commit).to.equal(second)
 
+    // Drift: someone edits a field berth applied. Status says OutOfSync; the next sync (same commit) puts it back.
+    kubectl(['patch', 'configmap', 'api-server-settings', '-n', namespace, '--type', 'merge', '-p', '{"data":{"color":"purple"}}'])
+    const drifted = jsonOf(await berth(['runtime', 'status', 'dr-sync', '--json']))
+    expect(drifted.resources.find((r: {kind: string}) => r.kind === 'ConfigMap')).to.include({status: 'OutOfSync'})
+    const conflict = await berth(['runtime', 'sync', 'dr-sync'])
+    expect(conflict.code).to.equal(1)
+    expect(conflict.stderr).to.contain('conflict with "kubectl-patch"').and.contain('force-conflicts')
+    const repaired = jsonOf(await berth(['runtime', 'sync', 'dr-sync', '--force-conflicts', '--json']))
+    expect(repaired.resources.map((r: {kind: string; action: string}) => `${r.kind}:${r.action}`).sort()).to.deep.equal(['ConfigMap:configured', 'Deployment:unchanged'])
+    expect(JSON.parse(kubectl(['get', 'configmap', 'api-server-settings', '-n', namespace, '-o', 'json'])).data.color).to.equal('green')
+    expect(jsonOf(await berth(['runtime', 'status', 'dr-sync', '--json'])).resources.map((r: {status: string}) => r.status)).to.deep.equal(['Healthy', 'Healthy'])
+
     // A manifest aimed at a foreign namespace: refused before anything is applied.
     repo.commit({'manifests/development/config/settings.yml': configMap('yellow'), 'manifests/development/worker.yaml': deployment('worker', 'blue', 'kube-system')}, 'Add a worker in the wrong namespace')
     const foreign = await berth(['runtime', 'sync', 'dr-sync'])

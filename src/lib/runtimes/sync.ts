@@ -116,8 +116,11 @@ export async function fetchManifests(ctx: BerthContext, runtime: RuntimeDocument
 async function prepare(ctx: BerthContext, name: string, onEvent?: (event: SyncEvent) => void): Promise<Prepared> {
   const project = await ctx.project()
   const runtime = await getRuntime(ctx, name)
+  // The git fetch runs while the cluster's credentials are read; errors are reported in this order.
+  const fetching = fetchManifests(ctx, runtime)
+  fetching.catch(() => {})
   const target = await resolveEnvironment(ctx, runtime.spec.destination.environment)
-  const {objects, sources, commit, files} = await fetchManifests(ctx, runtime)
+  const {objects, sources, commit, files} = await fetching
   onEvent?.({type: 'fetched', commit, files, objects: objects.length})
   const namespaces = runtime.spec.destination.namespaces
   const first = namespaces[0] as string
@@ -158,6 +161,10 @@ function fieldsHashOf(live: KubeObject): string | undefined {
   return mine ? createHash('sha256').update(JSON.stringify(mine.fieldsV1 ?? {})).digest('hex').slice(0, 32) : undefined
 }
 
+function digestOf(object: KubeObject): string {
+  return createHash('sha256').update(JSON.stringify(object)).digest('hex').slice(0, 32)
+}
+
 function plainRef(ref: ObjectRef): Omit<SyncedResource, 'action' | 'fieldsHash'> {
   return {apiVersion: ref.apiVersion, kind: ref.kind, ...(ref.namespace ? {namespace: ref.namespace} : {}), name: ref.name}
 }
@@ -195,15 +202,28 @@ export async function syncRuntime(ctx: BerthContext, options: SyncRuntimeOptions
     const createdNamespaces = await ensureNamespaces(client, [prepared.applySet.parent.namespace], {fieldManager: FIELD_MANAGER, dryRun, labels: {'app.kubernetes.io/managed-by': 'berth'}})
     // kubectl's order: the parent lists the union of old and new kinds before the apply, so an interrupted run can still prune.
     await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds: mergeKinds(previousKinds, kinds), tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
+    // An object whose manifest is the one applied last time, and whose fields berth manages
+    // are still berth's (no other manager took any: same managed-fields hash), would not change:
+    // skip its request. Drift (kubectl edit, another applier) changes that hash and re-applies.
+    const last = new Map((runtime.status?.lastSync?.resources ?? []).map((line) => {
+      const r = decodeResource(line)
+      return [`${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`, r]
+    }))
+    const keyOf = (ref: ObjectRef) => `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`
+    const digests = new Map(plan.map((p) => [keyOf(p.ref), digestOf(p.object)]))
     const applied = await applyObjects(client, {
       plan,
+      unchanged: (item, live) => {
+        const previous = last.get(keyOf(item.ref))
+        return previous?.digest !== undefined && previous.fieldsHash !== undefined && previous.digest === digests.get(keyOf(item.ref)) && fieldsHashOf(live) === previous.fieldsHash
+      },
       fieldManager: FIELD_MANAGER,
       forceConflicts: options.forceConflicts,
       dryRun,
       labels: {'app.kubernetes.io/managed-by': 'berth'},
       onApplied: (a) => options.onEvent?.({type: 'applied', applied: a}),
     })
-    const resources: SyncedResource[] = applied.objects.map((a) => ({...plainRef(a.ref), action: a.action, ...(dryRun ? {} : {fieldsHash: fieldsHashOf(a.live)})}))
+    const resources: SyncedResource[] = applied.objects.map((a) => ({...plainRef(a.ref), action: a.action, ...(dryRun ? {} : {fieldsHash: fieldsHashOf(a.live), digest: digests.get(keyOf(a.ref))})}))
     let pruned: ObjectRef[] = []
     const prune = options.prune !== false
     if (prune) {
@@ -238,7 +258,7 @@ export async function syncRuntime(ctx: BerthContext, options: SyncRuntimeOptions
       revision: runtime.spec.manifestSource.targetRevision,
       commit,
       dryRun,
-      resources: resources.map(({fieldsHash: _hash, ...r}) => r),
+      resources: resources.map(({fieldsHash: _hash, digest: _digest, ...r}) => r),
       pruned,
       createdNamespaces: [...new Set([...createdNamespaces, ...applied.createdNamespaces])],
       workloads,
@@ -288,7 +308,7 @@ export interface RuntimeStatusResult {
   environment: string
   namespaces: string[]
   lastSync?: {at: string; commit: string; revision: string; result: string; error?: string}
-  resources: Array<Omit<SyncedResource, 'fieldsHash'> & {status: ResourceHealth; message: string}>
+  resources: Array<Omit<SyncedResource, 'fieldsHash' | 'digest'> & {status: ResourceHealth; message: string}>
 }
 
 async function clusterClientOf(ctx: BerthContext, runtime: RuntimeDocument): Promise<KubeClient> {
@@ -313,7 +333,7 @@ export async function runtimeStatus(ctx: BerthContext, name: string): Promise<Ru
   try {
     const {resolveResource, resourcePath, mapLimit} = await import('../kube/resources.js')
     const {rolloutStatusOf, isWorkload} = await import('../kube/wait.js')
-    const resources = await mapLimit(synced, 16, async ({fieldsHash, ...resource}) => {
+    const resources = await mapLimit(synced, 16, async ({fieldsHash, digest: _digest, ...resource}) => {
       let live: KubeObject | undefined
       try {
         const api = await resolveResource(client, resource)
