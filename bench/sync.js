@@ -3,6 +3,7 @@
 // `berth runtime sync` into the test kube-apiserver (first sync, then a no-change re-sync),
 // beside `kubectl apply --server-side -f` of the same checkout into another namespace.
 // Needs the test services (test/env/up.sh) and a build. Run: node bench/sync.js [--runs 3]
+// BENCH_PROF=DIR writes a V8 CPU profile of each berth sync there.
 // Targets (shared/PERFORMANCE.md): no-change re-sync < 1 s; peak RSS <= 250 MiB; berth <= 0.5x kubectl.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -71,17 +72,6 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const rows = []
 const namespaces = []
 let rss = 0
-const phases = (label, args) => {
-  // Where the time goes: stderr lines timestamped as they arrive.
-  const start = Date.now()
-  const child = spawnSync(process.execPath, ['-e', `
-    const {spawn} = require('node:child_process'); const t0 = Date.now(); const marks = []
-    const c = spawn(process.execPath, ${JSON.stringify([path.join(root, 'bin', 'run.js')])}.concat(${JSON.stringify(args)}), {env: ${JSON.stringify(env)}})
-    let buf = ''; c.stderr.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\\n')) >= 0) { const line = buf.slice(0, i); buf = buf.slice(i + 1); if (/^Fetched|created$|configured$|unchanged$|^Synced/.test(line)) marks.push([Date.now() - t0, line.slice(0, 40)]) } })
-    c.on('close', () => { const applied = marks.filter((m) => /created$|configured$|unchanged$/.test(m[1])); const f = marks.find((m) => /^Fetched/.test(m[1])); console.log(JSON.stringify({fetched: f && f[0], firstApplied: applied[0] && applied[0][0], lastApplied: applied.at(-1) && applied.at(-1)[0], exit: Date.now() - t0})) })
-  `], {encoding: 'utf8'})
-  console.log(`${label}: ${child.stdout.trim()} (wall ${Date.now() - start} ms)`)
-}
 try {
 for (let run = 0; run < runs; run++) {
   const berthNs = `bench-berth-${suffix}-${run}`
@@ -96,8 +86,6 @@ for (let run = 0; run < runs; run++) {
   const kubectlApply = () => execFileSync(kubectl, ['--kubeconfig', kube.KUBE_ADMIN_KUBECONFIG, 'apply', '--server-side', '-n', kubectlNs, '-f', path.join(work, 'manifests')], {stdio: 'pipe'})
   execFileSync(kubectl, ['--kubeconfig', kube.KUBE_ADMIN_KUBECONFIG, 'create', 'namespace', kubectlNs], {stdio: 'pipe'})
   rows.push({berthFirst: timed(sync), berthAgain: timed(sync), kubectlFirst: timed(kubectlApply), kubectlAgain: timed(kubectlApply)})
-  if (process.env.BENCH_INPROC) { const r = spawnSync(process.execPath, [process.env.BENCH_INPROC, `bench-${run}`], {env, encoding: 'utf8'}); console.log(r.stdout + r.stderr) }
-  if (process.env.BENCH_PHASES) phases('no-change re-sync phases (ms since start)', ['runtime', 'sync', `bench-${run}`, '--no-wait'])
 }
 } finally {
   for (const ns of namespaces) spawnSync(kubectl, ['--kubeconfig', kube.KUBE_ADMIN_KUBECONFIG, 'delete', 'namespace', ns, '--wait=false'], {stdio: 'ignore'})
