@@ -186,6 +186,13 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
     const saved = await berth(['runtime', 'save', 'dr-sync', '--repo', 'api-server', '--revision', 'HEAD', '--path', 'manifests/development', '--env', 'env-dev', '--namespace', namespace, '--project-ref', 'api-server'])
     expect(saved.code, saved.stderr).to.equal(0)
 
+    const dry = jsonOf(await berth(['runtime', 'sync', 'dr-sync', '--dry-run', '--json']))
+    expect(dry).to.include({dryRun: true, commit: first})
+    expect(dry.createdNamespaces).to.deep.equal([namespace])
+    expect(dry.resources.map((r: {action: string}) => r.action)).to.deep.equal(['created', 'created', 'created'])
+    expect(spawnSync(kubeService().kubectl ?? 'kubectl', ['--kubeconfig', kubeService().adminKubeconfig, 'get', 'namespace', namespace]).status, 'a dry run creates nothing').to.equal(1)
+    expect(jsonOf(await berth(['runtime', 'status', 'dr-sync', '--json'])).resources).to.deep.equal([])
+
     const sync1 = await berth(['runtime', 'sync', 'dr-sync', '--json'])
     expect(sync1.code, sync1.stderr).to.equal(0)
     const result1 = JSON.parse(sync1.stdout)
