@@ -78,6 +78,7 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
   let namespace: string
   let env: NodeJS.ProcessEnv
   let userHome: string
+  let gitLog: string
   const berth = (args: string[]) => runBerth(args, {env, timeoutMs: 120_000})
   const kubectl = (args: string[]) => {
     const kube = kubeService()
@@ -94,7 +95,13 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
     namespace = `dr-dev-${Date.now().toString(36)}`
     repo = createServedRepo('api-server')
     publishRepo = createServedRepo('default-project')
+    // A git on PATH that records every command line berth runs it with, then runs the real git.
+    const wrapperDir = path.join(home.home, 'bin')
+    mkdirSync(wrapperDir)
+    gitLog = path.join(home.home, 'git-argv.log')
+    writeFileSync(path.join(wrapperDir, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${gitLog}'\nexec ${execFileSync('sh', ['-c', 'command -v git'], {encoding: 'utf8'}).trim()} "$@"\n`, {mode: 0o755})
     env = berthEnv(path.join(home.home, 'berth'), {
+      PATH: `${wrapperDir}:${process.env.PATH}`,
       BERTH_SECRET_STORE: 'file',
       BERTH_PASSPHRASE: PASSPHRASE,
       BERTH_PROJECT: 'nautes-labs',
@@ -269,6 +276,11 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
     }
     expect(readFileSync(path.join(userHome, '.gitconfig'), 'utf8')).to.equal('[credential]\n\thelper = store\n[user]\n\tname = Someone Else\n')
     expect(existsSync(path.join(userHome, '.git-credentials'))).to.equal(false)
+    const argv = readFileSync(gitLog, 'utf8')
+    expect(argv).to.contain(`fetch -q --no-tags --depth=1 -- ${repo.url} +HEAD:refs/berth/last`)
+    expect(argv).not.to.contain(gitService().password)
+    expect(argv).not.to.contain(encodeURIComponent(gitService().password))
+    expect(argv).not.to.match(/\/\/[^/\s]*@/)
 
     const published = await berth(['runtime', 'publish', 'dr-sync', '--repo', 'default-project', '--json'])
     expect(published.code, published.stderr).to.equal(0)
