@@ -292,6 +292,11 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
     expect(publishRepo.git(['rev-parse', 'main']).trim()).to.equal(pub.commit)
     expect(publishRepo.git(['show', 'main:runtimes/dr-sync.yaml'])).to.contain('kind: DeploymentRuntime').and.contain(`      - ${namespace}`)
 
+    const again = await berth(['runtime', 'publish', 'dr-sync', '--repo', 'default-project'])
+    expect(again.code, again.stderr).to.equal(0)
+    expect(again.stderr).to.equal('runtimes/dr-sync.yaml on main is already up to date.\n')
+    expect(publishRepo.git(['rev-parse', 'main']).trim()).to.equal(pub.commit)
+
     const deleted = await berth(['runtime', 'delete', 'dr-sync', '--json'])
     expect(deleted.code, deleted.stderr).to.equal(0)
     expect(JSON.parse(deleted.stdout).deleted.map((r: {kind: string}) => r.kind).sort()).to.deep.equal(['ConfigMap', 'Deployment'])
