@@ -71,7 +71,7 @@ data:
 }
 
 describe('integration: runtime save, show, sync, prune, status, diff, publish and delete with the real git server and kube-apiserver', function () {
-  this.timeout(180_000)
+  this.timeout(420_000)
   let home: ReturnType<typeof tempHome>
   let repo: ServedRepo
   let publishRepo: ServedRepo
