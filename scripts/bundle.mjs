@@ -13,8 +13,10 @@ import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {createRequire} from 'node:module'
 
 import {fastPathProblems} from './fast-path-check.mjs'
+const require = createRequire(import.meta.url)
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const commandsDir = path.join(root, 'src', 'commands')
@@ -118,9 +120,17 @@ const lazyOclif = {
     })
   },
 }
+/** Lazy wrappers for a module's plain functions (lower-case names, not classes), as ESM exports. */
+function lazyFunctions(mod, load) {
+  return Object.keys(mod)
+    .filter((name) => /^[a-z]\w*$/.test(name) && typeof mod[name] === 'function' && !/^class[\s{]/.test(Function.prototype.toString.call(mod[name])))
+    .map((name) => `export const ${name} = (...args) => ${load}().${name}(...args)`)
+    .join('\n')
+}
 // The yaml package (~40 modules building schemas) initialises when berth first parses or writes
 // YAML, not at start-up: `endpoint list` answers from the list cache's JSON. berth's sources import
-// 'yaml' through this facade; a name it lacks fails the build ("No matching export").
+// 'yaml' through this facade, which offers every plain function the package exports (classes such as
+// Document are not offered: importing one fails the build with "No matching export").
 const lazyYaml = {
   name: 'lazy-yaml',
   setup(b) {
@@ -128,8 +138,7 @@ const lazyYaml = {
     b.onLoad({filter: /.*/, namespace: 'berth-lazy-yaml'}, () => ({
       contents: `let yaml
 const load = () => (yaml ??= require('yaml'))
-export const parseDocument = (...args) => load().parseDocument(...args)
-export const stringify = (...args) => load().stringify(...args)
+${lazyFunctions(require('yaml'), 'load')}
 `,
       resolveDir: root,
       loader: 'js',
@@ -137,8 +146,7 @@ export const stringify = (...args) => load().stringify(...args)
   },
 }
 // node:crypto (about 15 internal modules) loads on first use, not at start-up: berth's sources
-// import its functions through this facade; a name it lacks fails the build ("No matching export").
-const CRYPTO_FUNCTIONS = ['createCipheriv', 'createDecipheriv', 'createHash', 'createHmac', 'randomBytes', 'randomUUID', 'scrypt', 'timingSafeEqual']
+// import its functions through this facade, which offers every plain function node:crypto exports.
 const lazyCrypto = {
   name: 'lazy-crypto',
   setup(b) {
@@ -146,7 +154,7 @@ const lazyCrypto = {
     b.onLoad({filter: /.*/, namespace: 'berth-lazy-crypto'}, () => ({
       contents: `let crypto
 const load = () => (crypto ??= require('node:crypto'))
-${CRYPTO_FUNCTIONS.map((name) => `export const ${name} = (...args) => load().${name}(...args)`).join('\n')}
+${lazyFunctions(require('node:crypto'), 'load')}
 `,
       resolveDir: root,
       loader: 'js',
