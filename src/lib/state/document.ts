@@ -5,6 +5,8 @@ export const KINDS = {
   Endpoint: {plural: 'endpoints', scope: 'project'},
   Template: {plural: 'templates', scope: 'project'},
   Service: {plural: 'services', scope: 'project'},
+  // The production set of services (the source's separate API family): same names may exist in both sets.
+  ProductionService: {plural: 'production-services', scope: 'project'},
   Environment: {plural: 'environments', scope: 'project'},
   DeploymentRuntime: {plural: 'runtimes', scope: 'project'},
   Trigger: {plural: 'triggers', scope: 'project'},

@@ -361,6 +361,7 @@ export function cliTopic(kind: Kind): string {
     Endpoint: 'endpoint',
     Template: 'template',
     Service: 'service',
+    ProductionService: 'service',
     Environment: 'environment',
     DeploymentRuntime: 'runtime',
     Trigger: 'trigger',
