@@ -59,6 +59,8 @@ export async function helmTemplate(run: HelmChartRun, deps: HelmDeps = {}): Prom
 
 export interface HelmUpgradeRun extends HelmChartRun {
   kubeconfig: string
+  /** The kubeconfig context (default its current context). */
+  kubeContext?: string
   /** Wait for the release's workloads (helm --wait). */
   wait: boolean
   /** Print what would change without changing the cluster (helm --dry-run=server). */
@@ -82,6 +84,7 @@ export async function helmUpgradeInstall(run: HelmUpgradeRun, deps: HelmDeps = {
       ...valueArgs(valueFiles, run.set),
       ...(run.wait ? ['--wait', '--timeout', `${Math.max(1, Math.round(timeoutMs / 1000))}s`] : []),
       ...(run.dryRun ? ['--dry-run=server'] : []),
+      ...(run.kubeContext ? ['--kube-context', run.kubeContext] : []),
       '--output', 'json',
     ]
     // helm's own --timeout governs waiting; the process gets a little longer before it is killed.

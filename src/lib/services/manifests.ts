@@ -6,15 +6,11 @@
 import {createHash} from 'node:crypto'
 
 import {ValidationError} from '../errors.js'
+import type {KubeObject} from '../kube/resources.js'
 import {quote} from '../names.js'
 import {isPlainObject, parseYamlStream} from '../yaml.js'
 
-export interface KubeObject {
-  apiVersion: string
-  kind: string
-  metadata: {name: string; namespace?: string; labels?: Record<string, string>; [field: string]: unknown}
-  [field: string]: unknown
-}
+export type {KubeObject}
 
 export interface ManifestDocument {
   /** 1-based among the stream's non-empty documents. */
