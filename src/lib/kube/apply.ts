@@ -5,9 +5,11 @@
  * then one PATCH per object in dependency order (namespaces and CRDs, then config, RBAC
  * and Services, then workloads, then the rest), each phase concurrent.
  */
+import {isDeepStrictEqual} from 'node:util'
+
 import {ValidationError} from '../errors.js'
 import {KubeApiError, KubeClient, KubeForbiddenError} from './client.js'
-import {ApiResource, KubeObject, ObjectRef, describeRef, forgetDiscovery, mapLimit, refKey, refOf, resolveResource, resourcePath} from './resources.js'
+import {ApiResource, KubeObject, ObjectRef, comparable, describeRef, forgetDiscovery, mapLimit, refKey, refOf, resolveResource, resourcePath} from './resources.js'
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged'
 
@@ -20,7 +22,9 @@ export interface PlanApplyOptions {
   annotations?: Record<string, string>
 }
 
-export interface ApplyOptions extends PlanApplyOptions {
+export interface ApplyOptions extends Omit<PlanApplyOptions, 'objects'> {
+  /** The objects (or `plan`). */
+  objects?: readonly KubeObject[]
   /** The field manager (default "berth"). */
   fieldManager?: string
   /** Take over fields another manager owns instead of failing with a conflict. */
@@ -165,31 +169,15 @@ export async function planApply(client: KubeClient, options: PlanApplyOptions): 
  * ConnectionError (the server unreachable). Objects already applied stay applied.
  */
 export async function applyObjects(client: KubeClient, options: ApplyOptions): Promise<ApplyResult> {
-  const plan = options.plan ?? (await planApply(client, options))
+  const plan = options.plan ?? (await planApply(client, {...options, objects: options.objects ?? []}))
   const concurrency = options.concurrency ?? 16
   const fieldManager = options.fieldManager ?? 'berth'
   const before = await priorVersions(client, plan, concurrency)
 
   const listed = new Set(plan.filter((p) => p.ref.kind === 'Namespace' && p.ref.apiVersion === 'v1').map((p) => p.ref.name))
   const wanted = [...new Set(plan.map((p) => p.ref.namespace).filter((ns): ns is string => ns !== undefined && !listed.has(ns)))]
-  const createdNamespaces: string[] = []
-  const missingNamespaces = new Set<string>()
-  if (options.createNamespaces !== false) {
-    await mapLimit(wanted, concurrency, async (namespace) => {
-      if (!(await namespaceMissing(client, namespace))) return
-      missingNamespaces.add(namespace)
-      createdNamespaces.push(namespace)
-      if (options.dryRun) return
-      await client.request({
-        method: 'PATCH',
-        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
-        query: {fieldManager, force: options.forceConflicts ? 'true' : undefined},
-        contentType: 'application/apply-patch+yaml',
-        body: {apiVersion: 'v1', kind: 'Namespace', metadata: {name: namespace, ...(options.labels ? {labels: options.labels} : {})}},
-        action: `create namespace "${namespace}"`,
-      })
-    })
-  }
+  const createdNamespaces = options.createNamespaces === false ? [] : await ensureNamespaces(client, wanted, {fieldManager, forceConflicts: options.forceConflicts, dryRun: options.dryRun, labels: options.labels, concurrency})
+  const missingNamespaces = new Set(createdNamespaces)
 
   const results = new Map<PlannedObject, AppliedObject>()
   const phases = new Map<number, PlannedObject[]>()
@@ -213,11 +201,38 @@ export async function applyObjects(client: KubeClient, options: ApplyOptions): P
   return {objects: plan.map((p) => results.get(p) as AppliedObject), createdNamespaces}
 }
 
+/**
+ * Create the namespaces that do not exist (server-side apply of a bare Namespace). Returns
+ * those created; under dryRun, those that would be. A namespace the user may not read is
+ * assumed to exist.
+ */
+export async function ensureNamespaces(
+  client: KubeClient,
+  namespaces: readonly string[],
+  options: {fieldManager?: string; forceConflicts?: boolean; dryRun?: boolean; labels?: Record<string, string>; concurrency?: number} = {},
+): Promise<string[]> {
+  const created: string[] = []
+  await mapLimit([...new Set(namespaces)], options.concurrency ?? 16, async (namespace) => {
+    if (!(await namespaceMissing(client, namespace))) return
+    created.push(namespace)
+    if (options.dryRun) return
+    await client.request({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
+      query: {fieldManager: options.fieldManager ?? 'berth', force: options.forceConflicts ? 'true' : undefined},
+      contentType: 'application/apply-patch+yaml',
+      body: {apiVersion: 'v1', kind: 'Namespace', metadata: {name: namespace, ...(options.labels ? {labels: options.labels} : {})}},
+      action: `create namespace "${namespace}"`,
+    })
+  })
+  return created.sort()
+}
+
 async function applyOne(
   client: KubeClient,
   item: PlannedObject,
   options: {fieldManager: string; force?: boolean; dryRun?: boolean; skipServer?: boolean},
-  before: Map<string, string | null>,
+  before: Map<string, KubeObject | null>,
 ): Promise<AppliedObject> {
   if (options.skipServer) return {ref: item.ref, action: 'created', live: item.object}
   const action = `apply ${describeRef(item.ref)}`
@@ -239,43 +254,42 @@ async function applyOne(
   }
   const previous = before.get(refKey(item.ref))
   let result: ApplyAction
-  if (response.status === 201) result = 'created'
-  else if (previous === null) result = 'created'
-  else if (previous !== undefined && previous === response.body.metadata.resourceVersion) result = 'unchanged'
+  if (response.status === 201 || previous === null) result = 'created'
+  else if (previous === undefined) result = 'configured'
+  // The same resourceVersion, or (a controller wrote status meanwhile) the same object without status and server fields.
+  else if (previous.metadata.resourceVersion === response.body.metadata.resourceVersion || isDeepStrictEqual(comparable(previous), comparable(response.body))) result = 'unchanged'
   else result = 'configured'
   return {ref: item.ref, action: result, live: response.body}
 }
 
 /**
- * The resourceVersion of each planned object now: a string, null when it does not exist,
- * or absent when unknown (the user may not read it). One metadata-only list per kind and
- * namespace with several objects, a metadata-only get otherwise.
+ * Each planned object as it is now: the object, null when it does not exist, or absent
+ * when unknown (the user may not read it). One list per kind and namespace with several
+ * objects, a get otherwise.
  */
-async function priorVersions(client: KubeClient, plan: readonly PlannedObject[], concurrency: number): Promise<Map<string, string | null>> {
-  const versions = new Map<string, string | null>()
+async function priorVersions(client: KubeClient, plan: readonly PlannedObject[], concurrency: number): Promise<Map<string, KubeObject | null>> {
+  const versions = new Map<string, KubeObject | null>()
   const groups = new Map<string, PlannedObject[]>()
   for (const item of plan) {
     const key = `${item.resource.group}|${item.resource.plural}|${item.ref.namespace ?? ''}`
     groups.set(key, [...(groups.get(key) ?? []), item])
   }
-  const accept = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json'
-  const acceptOne = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json'
   const tasks: Array<() => Promise<void>> = []
   for (const items of groups.values()) {
     const first = items[0] as PlannedObject
     if (items.length >= 4) {
       tasks.push(async () => {
-        const list = await readable(client.get<{items?: KubeObject[]}>(resourcePath(first.resource, first.ref.namespace), {accept}))
+        const list = await readable(client.get<{items?: KubeObject[]}>(resourcePath(first.resource, first.ref.namespace)))
         if (list === 'unknown') return
-        const live = new Map((list?.items ?? []).map((o) => [o.metadata.name, o.metadata.resourceVersion ?? '']))
+        const live = new Map((list?.items ?? []).map((o) => [o.metadata.name, {...o, apiVersion: first.ref.apiVersion, kind: first.ref.kind}]))
         for (const item of items) versions.set(refKey(item.ref), live.get(item.ref.name) ?? null)
       })
     } else {
       for (const item of items) {
         tasks.push(async () => {
-          const live = await readable(client.get<KubeObject>(resourcePath(item.resource, item.ref.namespace, item.ref.name), {accept: acceptOne}))
+          const live = await readable(client.get<KubeObject>(resourcePath(item.resource, item.ref.namespace, item.ref.name)))
           if (live === 'unknown') return
-          versions.set(refKey(item.ref), live?.metadata.resourceVersion ?? null)
+          versions.set(refKey(item.ref), live ?? null)
         })
       }
     }

@@ -7,10 +7,12 @@
 import {toYaml} from '../yaml.js'
 import {KubeApiError, KubeClient} from './client.js'
 import {PlanApplyOptions, PlannedObject, planApply} from './apply.js'
-import {KubeObject, ObjectRef, mapLimit, resourcePath} from './resources.js'
+import {KubeObject, ObjectRef, comparable, mapLimit, resourcePath} from './resources.js'
 import {unifiedDiff} from './text-diff.js'
 
-export interface DiffOptions extends PlanApplyOptions {
+export interface DiffOptions extends Omit<PlanApplyOptions, 'objects'> {
+  /** The objects (or `plan`). */
+  objects?: readonly KubeObject[]
   fieldManager?: string
   /** Diff as if conflicts with other field managers were forced (default true: show the result, not the conflict). */
   forceConflicts?: boolean
@@ -33,16 +35,6 @@ export interface DiffResult {
   changed: boolean
 }
 
-const SERVER_METADATA = ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp', 'selfLink']
-
-/** An object without what the server writes itself, for comparing. */
-export function comparable(object: KubeObject): KubeObject {
-  const copy = structuredClone(object)
-  delete copy.status
-  for (const field of SERVER_METADATA) delete copy.metadata[field]
-  return copy
-}
-
 /** The label of an object in diff headers: apps/v1/Deployment/shop/web. */
 function diffPath(ref: ObjectRef): string {
   return [ref.apiVersion, ref.kind, ref.namespace, ref.name].filter(Boolean).join('/')
@@ -54,7 +46,7 @@ function diffPath(ref: ObjectRef): string {
  * run there). Errors as for applyObjects.
  */
 export async function diffObjects(client: KubeClient, options: DiffOptions): Promise<DiffResult> {
-  const plan = options.plan ?? (await planApply(client, options))
+  const plan = options.plan ?? (await planApply(client, {...options, objects: options.objects ?? []}))
   const fieldManager = options.fieldManager ?? 'berth'
   const objects = await mapLimit(plan, options.concurrency ?? 16, async (item): Promise<ObjectDiff> => {
     const path = resourcePath(item.resource, item.ref.namespace, item.ref.name)

@@ -144,8 +144,8 @@ export async function deleteObjects(client: KubeClient, refs: readonly ObjectRef
       await client.request({
         method: 'DELETE',
         path: resourcePath(resource, ref.namespace, ref.name),
-        query: {dryRun: options.dryRun ? 'All' : undefined},
-        body: {apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background'},
+        // With a body, the API server reads the options only from it (query parameters are ignored).
+        body: {apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(options.dryRun ? {dryRun: ['All']} : {})},
         action: `delete ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`,
       })
     } catch (error) {

@@ -86,6 +86,16 @@ export function assertKubeObject(value: unknown, where: string): asserts value i
   if (metadata.namespace !== undefined && typeof metadata.namespace !== 'string') throw problem('metadata.namespace is not a string')
 }
 
+const SERVER_METADATA = ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp', 'selfLink']
+
+/** An object without what the server writes itself, for comparing. */
+export function comparable(object: KubeObject): KubeObject {
+  const copy = structuredClone(object)
+  delete copy.status
+  for (const field of SERVER_METADATA) delete copy.metadata[field]
+  return copy
+}
+
 interface ApiResourceList {
   resources?: Array<{name: string; kind: string; namespaced: boolean; verbs?: string[]}>
 }
