@@ -13,13 +13,15 @@ Progress goes to stderr: one line per workload updated in place at a terminal, o
 Helm services are deployed with helm upgrade --install [--wait].`
   static override examples = [
     '<%= config.bin %> <%= command.id %> service2 --endpoint dev-cluster --namespace shop',
+    '<%= config.bin %> <%= command.id %> service2 --env staging',
     '<%= config.bin %> <%= command.id %> service2 --endpoint prod-cluster --production --timeout 10m',
     '<%= config.bin %> <%= command.id %> service2 --endpoint dev-cluster --dry-run --json',
   ]
   static override args = {name: Args.string({description: 'Service name.', required: true})}
   static override flags = {
-    endpoint: Flags.string({char: 'e', summary: 'The kubernetes endpoint to deploy to.', required: true}),
-    namespace: Flags.string({char: 'n', summary: 'Namespace for objects that name none (default: the kubeconfig context\'s, else "default").'}),
+    endpoint: Flags.string({char: 'e', summary: 'The kubernetes endpoint to deploy to.', exclusive: ['env']}),
+    env: Flags.string({summary: 'The environment to deploy to: its cluster endpoint and default namespace.', exclusive: ['endpoint']}),
+    namespace: Flags.string({char: 'n', summary: 'Namespace for objects that name none (default: the environment\'s, the kubeconfig context\'s, else "default").'}),
     'dry-run': Flags.boolean({summary: 'Send everything with dryRun=All: the server validates, nothing changes.'}),
     'no-wait': Flags.boolean({summary: 'Do not wait for the rollout.'}),
     timeout: Flags.string({summary: 'How long to wait for the rollout, e.g. 90s, 5m.', default: '5m'}),
@@ -35,7 +37,7 @@ Helm services are deployed with helm upgrade --install [--wait].`
     try {
       result = await deployService(
         this.context,
-        {name: this.args.name, production: f.production, endpoint: f.endpoint, namespace: f.namespace, dryRun: f['dry-run'], wait: !f['no-wait'], timeoutMs, forceConflicts: f['force-conflicts']},
+        {name: this.args.name, production: f.production, endpoint: f.endpoint, env: f.env, namespace: f.namespace, dryRun: f['dry-run'], wait: !f['no-wait'], timeoutMs, forceConflicts: f['force-conflicts']},
         {
           onApplied: (ref, action) => progress?.update(`apply ${ref.kind}/${ref.namespace ?? ''}/${ref.name}`, `${ref.kind.toLowerCase()}/${ref.name}${ref.namespace ? ` -n ${ref.namespace}` : ''} ${action}${f['dry-run'] ? ' (dry run)' : ''}`),
           onRollout: (p) => progress?.update(`rollout ${p.ref.kind}/${p.ref.namespace ?? ''}/${p.ref.name}`, `${p.ref.kind.toLowerCase()}/${p.ref.name} ${p.state === 'ready' ? 'rolled out' : p.state}: ${p.message}`),
@@ -50,7 +52,8 @@ Helm services are deployed with helm upgrade --install [--wait].`
       for (const o of result.objects) counts.set(o.action, (counts.get(o.action) ?? 0) + 1)
       const summary = [...counts].map(([action, n]) => `${n} ${action}`).join(', ')
       const verb = result.dry_run ? 'Dry run of' : 'Deployed'
-      this.log(`${verb} ${result.production ? 'production ' : ''}service "${result.service_name}" to ${result.endpoint} namespace ${result.namespace}: ${summary || 'no objects'}${result.workloads.length > 0 ? `; ${result.workloads.length} ${result.workloads.length === 1 ? 'workload' : 'workloads'} rolled out` : ''}${result.helm?.revision ? ` (helm revision ${result.helm.revision})` : ''}.`)
+      const where = result.environment ? `environment ${result.environment} (${result.endpoint})` : result.endpoint
+      this.log(`${verb} ${result.production ? 'production ' : ''}service "${result.service_name}" to ${where} namespace ${result.namespace}: ${summary || 'no objects'}${result.workloads.length > 0 ? `; ${result.workloads.length} ${result.workloads.length === 1 ? 'workload' : 'workloads'} rolled out` : ''}${result.helm?.revision ? ` (helm revision ${result.helm.revision})` : ''}.`)
     }
     return result
   }

@@ -10,17 +10,18 @@ export default class ServiceDiff extends BerthCommand<typeof ServiceDiff> {
 Exit status as diff(1) and kubectl diff: 0 nothing would change, 1 something would, 2 an error.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> service2 --endpoint dev-cluster --namespace shop',
-    '<%= config.bin %> <%= command.id %> service2 --endpoint dev-cluster --json || echo "deploy would change something"',
+    '<%= config.bin %> <%= command.id %> service2 --env staging --json || echo "deploy would change something"',
   ]
   static override args = {name: Args.string({description: 'Service name.', required: true})}
   static override flags = {
-    endpoint: Flags.string({char: 'e', summary: 'The kubernetes endpoint to compare with.', required: true}),
-    namespace: Flags.string({char: 'n', summary: 'Namespace for objects that name none (default: the kubeconfig context\'s, else "default").'}),
+    endpoint: Flags.string({char: 'e', summary: 'The kubernetes endpoint to compare with.', exclusive: ['env']}),
+    env: Flags.string({summary: 'The environment to compare with: its cluster endpoint and default namespace.', exclusive: ['endpoint']}),
+    namespace: Flags.string({char: 'n', summary: 'Namespace for objects that name none (default: the environment\'s, the kubeconfig context\'s, else "default").'}),
     production: productionFlag,
   }
 
   async run(): Promise<ServiceDiffResult> {
-    const result = await diffService(this.context, {name: this.args.name, production: this.flags.production, endpoint: this.flags.endpoint, namespace: this.flags.namespace})
+    const result = await diffService(this.context, {name: this.args.name, production: this.flags.production, endpoint: this.flags.endpoint, env: this.flags.env, namespace: this.flags.namespace})
     if (this.jsonEnabled()) {
       if (result.changed) {
         this.logJson(result)

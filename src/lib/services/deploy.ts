@@ -12,7 +12,7 @@ import type {ObjectDiff} from '../kube/diff.js'
 import {ObjectRef, refOf} from '../kube/resources.js'
 import type {WorkloadProgress} from '../kube/wait.js'
 import {assertDns1123Label} from '../names.js'
-import {ClusterTarget, clusterOfEndpoint} from './cluster.js'
+import {ClusterTarget, resolveDeployTarget} from './cluster.js'
 import {renderedDigest} from './manifests.js'
 import {getService, recordDeploy, renderStoredService} from './service.js'
 import {DeployRecord, ServiceDocument, ServiceRef} from './types.js'
@@ -22,9 +22,11 @@ export const PROJECT_LABEL = 'berth.dev/project'
 export const SERVICE_LABEL = 'berth.dev/service'
 
 export interface DeployTargetOptions extends ServiceRef {
-  /** A kubernetes endpoint. */
-  endpoint: string
-  /** Default: the kubeconfig context's namespace, else "default". */
+  /** A kubernetes endpoint (or env). */
+  endpoint?: string
+  /** An environment: its cluster endpoint and default namespace. */
+  env?: string
+  /** Default: the environment's namespace, the kubeconfig context's, else "default". */
   namespace?: string
 }
 
@@ -57,6 +59,7 @@ export interface DeployResult {
   service_name: string
   production: boolean
   endpoint: string
+  environment?: string
   namespace: string
   digest: string
   dry_run: boolean
@@ -83,8 +86,8 @@ async function prepare(ctx: BerthContext, options: DeployTargetOptions): Promise
   if (options.namespace !== undefined) assertDns1123Label(options.namespace, 'namespace')
   const doc = await getService(ctx, options)
   const project = await ctx.project()
-  const cluster = await clusterOfEndpoint(ctx, options.endpoint)
-  return {doc, project, cluster, namespace: options.namespace ?? cluster.contextNamespace ?? 'default'}
+  const cluster = await resolveDeployTarget(ctx, options)
+  return {doc, project, cluster, namespace: options.namespace ?? cluster.environmentNamespace ?? cluster.contextNamespace ?? 'default'}
 }
 
 async function connect(cluster: ClusterTarget): Promise<KubeClient> {
@@ -99,14 +102,14 @@ function row(ref: ObjectRef): {apiVersion: string; kind: string; name: string; n
 export async function deployService(ctx: BerthContext, options: DeployOptions, events: DeployEvents = {}): Promise<DeployResult> {
   const {doc, project, cluster, namespace} = await prepare(ctx, options)
   const ref = {name: doc.metadata.name, production: doc.kind === 'ProductionService'}
-  const base = {service_name: ref.name, production: ref.production, endpoint: cluster.endpoint, namespace, dry_run: Boolean(options.dryRun)}
+  const base = {service_name: ref.name, production: ref.production, endpoint: cluster.endpoint, ...(cluster.environment ? {environment: cluster.environment} : {}), namespace, dry_run: Boolean(options.dryRun)}
   const timeoutMs = options.timeoutMs ?? 5 * 60_000
   const wait = options.wait !== false
   const rendered = await renderStoredService(ctx, doc, {namespace})
   let digest = rendered.digest
   const record = async (result: DeployRecord['result'], extra: Partial<DeployRecord> = {}) => {
     if (options.dryRun) return
-    await recordDeploy(ctx, ref, {endpoint: cluster.endpoint, namespace, digest, at: ctx.now().toISOString(), result, ...extra})
+    await recordDeploy(ctx, ref, {endpoint: cluster.endpoint, ...(cluster.environment ? {environment: cluster.environment} : {}), namespace, digest, at: ctx.now().toISOString(), result, ...extra})
   }
 
   try {
@@ -180,6 +183,7 @@ export async function deployService(ctx: BerthContext, options: DeployOptions, e
 export interface ServiceDiffResult {
   service_name: string
   endpoint: string
+  environment?: string
   namespace: string
   changed: boolean
   objects: Array<{apiVersion: string; kind: string; name: string; namespace?: string; change: ObjectDiff['change']; diff: string}>
@@ -202,6 +206,7 @@ export async function diffService(ctx: BerthContext, options: DeployTargetOption
     return {
       service_name: doc.metadata.name,
       endpoint: cluster.endpoint,
+      ...(cluster.environment ? {environment: cluster.environment} : {}),
       namespace,
       changed: result.changed,
       objects: result.objects.map((o) => ({...row(o.ref), change: o.change, diff: o.diff})),

@@ -22,6 +22,8 @@ export interface ServiceSpec {
 
 export interface DeployRecord {
   endpoint: string
+  /** The environment deployed to (--env); environment delete names services whose last deploy went there. */
+  environment?: string
   namespace: string
   /** sha256 of the rendered YAML that was applied. */
   digest: string
