@@ -265,6 +265,47 @@ describe('integration: service deploy and diff against kube-apiserver', function
     expect(next.workloads.map((w) => `${w.name}:${w.state}`)).to.deep.equal(['a:ready'])
   })
 
+  it('deploys through an environment (--env): its cluster and namespace; --dry-run changes nothing', async () => {
+    const ns = newNamespace()
+    await ok(['environment', 'create', 'staging', '--cluster', 'dev-cluster', '--namespace', ns])
+    await ok(['service', 'create', 'envsvc', '-f', file('seed-service-3.yaml'), '--var', 'cpu=12m'])
+    const dry = await json<DeployJson & {result: string}>(['service', 'deploy', 'envsvc', '--env', 'staging', '--dry-run'])
+    expect(dry.result).to.equal('dry-run')
+    expect(actions(dry)).to.deep.equal({'Service/a': 'created', 'Deployment/a': 'created'})
+    expect(await admin.get(`/api/v1/namespaces/${ns}`)).to.equal(undefined)
+    expect((await json<{last_deploy: unknown}>(['service', 'show', 'envsvc'])).last_deploy).to.equal(null)
+
+    const real = await json<DeployJson & {environment: string; namespace: string}>(['service', 'deploy', 'envsvc', '--env', 'staging'])
+    expect(real.environment).to.equal('staging')
+    expect(real.namespace).to.equal(ns)
+    expect(actions(real)).to.deep.equal({'Service/a': 'created', 'Deployment/a': 'created'})
+    expect((await berth(['service', 'diff', 'envsvc', '--env', 'staging'])).code).to.equal(0)
+    // the environment is in use now: its delete names the service
+    const refused = await berth(['environment', 'delete', 'staging'])
+    expect(refused.code).to.equal(1)
+    expect(refused.stderr).to.contain('Service/envsvc')
+  })
+
+  it('refuses to take over fields another manager owns unless --force-conflicts', async () => {
+    const ns = newNamespace()
+    await ok(['service', 'create', 'owned', '-f', file('seed-service-3.yaml'), '--var', 'cpu=12m'])
+    await ok(['service', 'deploy', 'owned', '--endpoint', 'dev-cluster', '-n', ns, '--no-wait'])
+    // kubectl takes the replicas field over
+    await admin.request({
+      method: 'PATCH',
+      path: `/apis/apps/v1/namespaces/${ns}/deployments/a`,
+      query: {fieldManager: 'kubectl', force: 'true'},
+      contentType: 'application/apply-patch+yaml',
+      body: {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'a'}, spec: {replicas: 2}},
+      action: 'take over replicas',
+    })
+    const conflict = await berth(['service', 'deploy', 'owned', '--endpoint', 'dev-cluster', '-n', ns, '--no-wait'])
+    expect(conflict.code, conflict.stderr).to.equal(1)
+    expect(conflict.stderr).to.match(/conflict/i).and.to.contain('force-conflicts')
+    const forced = await json<DeployJson>(['service', 'deploy', 'owned', '--endpoint', 'dev-cluster', '-n', ns, '--no-wait', '--force-conflicts'])
+    expect(actions(forced)['Deployment/a']).to.equal('configured')
+  })
+
   it('installs, upgrades and diffs a helm chart', async function () {
     const helm = helmBinary()
     if (!helm) {
