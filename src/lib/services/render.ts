@@ -4,7 +4,7 @@
  * The result is checked as Kubernetes objects and its containers read.
  */
 import {ValidationError} from '../errors.js'
-import {parseTemplate, renderTemplate} from '../gotemplate/index.js'
+import {TemplateError, parseTemplate, renderTemplate} from '../gotemplate/index.js'
 import type {HelmDeps} from '../helm/run.js'
 import {Variable, variableData} from '../templates/variables.js'
 import {Container, ManifestDocument, containersOf, parseManifests, renderedDigest} from './manifests.js'
@@ -30,8 +30,18 @@ export interface RenderInput {
 }
 
 /** The variables a k8s YAML uses ({{.key}} at the top level), in name order. */
-export function variablesUsed(text: string, name: string): string[] {
-  return parseTemplate(text, {name}).variables()
+export function variablesUsed(text: string, name: string, what = `The YAML of service "${name}"`): string[] {
+  return inTemplate(what, () => parseTemplate(text, {name}).variables().sort())
+}
+
+/** Template errors worded like the other errors about a service's or template's YAML: "The YAML of service "web", line 3, column 9: …". */
+export function inTemplate<T>(what: string, fn: () => T): T {
+  try {
+    return fn()
+  } catch (error) {
+    if (error instanceof TemplateError) throw new ValidationError(`${what}, line ${error.line}, column ${error.column}: ${error.detail}`, {hint: error.hint, cause: error})
+    throw error
+  }
 }
 
 /** Refuse a YAML that uses a variable with no value, naming every one. */
@@ -62,7 +72,7 @@ export async function renderService(input: RenderInput, deps: HelmDeps = {}): Pr
   } else {
     const yaml = input.spec.yaml ?? ''
     checkVariablesGiven(yaml, input.spec.variables, input.name)
-    text = renderTemplate(yaml, variableData(input.spec.variables), {name: input.name, ...RENDER_LIMITS})
+    text = inTemplate(`The YAML of service "${input.name}"`, () => renderTemplate(yaml, variableData(input.spec.variables), {name: input.name, ...RENDER_LIMITS}))
   }
   const documents = parseManifests(text, `The YAML of service "${input.name}"`)
   return {text, documents, containers: containersOf(documents.map((d) => d.object)), digest: renderedDigest(text)}

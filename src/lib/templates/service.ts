@@ -5,9 +5,10 @@
  */
 import type {BerthContext} from '../context.js'
 import {NotFoundError, UsageError, ValidationError} from '../errors.js'
-import {parseTemplate, renderTemplate} from '../gotemplate/index.js'
+import {renderTemplate} from '../gotemplate/index.js'
 import {assertDns1123Label} from '../names.js'
 import {parseManifests} from '../services/manifests.js'
+import {RENDER_LIMITS, inTemplate, variablesUsed} from '../services/render.js'
 import {checkChartFiles} from './chart.js'
 import {TemplateDocument, TemplateSpec, TemplateType} from './types.js'
 import {Variable, checkVariable, variableData} from './variables.js'
@@ -59,7 +60,8 @@ export function checkTemplate(input: TemplateInput): VariableReport {
     seen.add(v.key)
     checkVariable(v, `template "${input.name}"`)
   }
-  const used = parseTemplate(yaml, {name: input.name}).variables()
+  const what = `The YAML of template "${input.name}"`
+  const used = variablesUsed(yaml, input.name, what)
   const report = {
     used,
     unused: variables.map((v) => v.key).filter((k) => !used.includes(k)),
@@ -67,7 +69,7 @@ export function checkTemplate(input: TemplateInput): VariableReport {
   }
   // With every variable declared, the defaults must render to Kubernetes objects.
   if (report.undeclared.length === 0) {
-    const text = renderTemplate(yaml, variableData(variables), {name: input.name, maxSteps: 1_000_000, maxOutputBytes: 8 * 1024 * 1024})
+    const text = inTemplate(what, () => renderTemplate(yaml, variableData(variables), {name: input.name, ...RENDER_LIMITS}))
     parseManifests(text, `Template "${input.name}" rendered with its defaults`)
   }
   return report
@@ -102,7 +104,7 @@ export async function listTemplates(ctx: BerthContext): Promise<TemplateDocument
 /** The report of a stored template (for show). */
 export function reportOf(doc: TemplateDocument): VariableReport {
   if (doc.spec.type === 'helm') return {used: [], unused: [], undeclared: []}
-  const used = parseTemplate(doc.spec.yaml ?? '', {name: doc.metadata.name}).variables()
+  const used = variablesUsed(doc.spec.yaml ?? '', doc.metadata.name, `The YAML of template "${doc.metadata.name}"`)
   const declared = doc.spec.variables.map((v) => v.key)
   return {used, unused: declared.filter((k) => !used.includes(k)), undeclared: used.filter((k) => !declared.includes(k))}
 }

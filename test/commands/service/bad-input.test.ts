@@ -55,6 +55,12 @@ describe('berth service and template: malformed and hostile input', () => {
       'bad-types.yaml': '- {key: port, value: 80, type: int}\n',
       'bad-yaml-var.yaml': '- {key: res, value: "limits: [cpu", type: yaml}\n',
       'empty.yaml': '# nothing here\n',
+      'unsupported.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{template "other" .}}\n',
+      'lookup.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "{{ lookup "v1" "Secret" "ns" "x" }}"\n',
+      'loop.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "{{range 1000000000}}x{{end}}"\n',
+      'output-bomb.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "{{range $i := .n}}{{range $j := $.n}}{{range $k := $.n}}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx{{end}}{{end}}{{end}}"\n',
+      'n.yaml': '- {key: n, value: "300", type: yaml}\n',
+      'unclosed.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "{{ if .on }}yes{{ end }"\n',
     }
     for (const [name, text] of Object.entries(files)) await fs.writeFile(file(name), text)
     for (const args of [
@@ -76,6 +82,13 @@ describe('berth service and template: malformed and hostile input', () => {
     {title: 'a bool that is not true or false', args: () => ['service', 'set-var', 'cart', '--var', 'debug=yes'], stderr: 'Error: Variable "debug" of service "cart" is bool: its value must be true or false, not "yes".\n'},
     {title: 'a yaml value that does not parse', args: () => ['service', 'set-var', 'settings', '--var', 'cpu=limits: [x', '--type', 'yaml'], stderr: /^Error: Variable "cpu" of service "settings" is yaml, but its value is not valid YAML \(line 1\): /},
     {title: 'an enum type without options', args: () => ['service', 'set-var', 'settings', '--var', 'cpu=1', '--type', 'enum'], stderr: 'Error: Variable "cpu" of service "settings" is enum but has no options; give them with --options a,b,c.\n'},
+    {title: 'an unsupported template construct ({{template}})', args: () => ['service', 'create', 'x', '-f', file('unsupported.yaml')], stderr: 'Error: The YAML of service "x", line 6, column 8: {{template}} is not supported\n'},
+    {title: 'a function berth does not have (helm\'s lookup)', args: () => ['service', 'create', 'x', '-f', file('lookup.yaml')], stderr: 'Error: The YAML of service "x", line 6, column 10: function "lookup" is not supported\n'},
+    {title: 'a template that does not parse', args: () => ['service', 'create', 'x', '-f', file('unclosed.yaml')], stderr: 'Error: The YAML of service "x", line 6, column 30: unterminated quoted string\n'},
+    {title: 'a huge range loop', args: () => ['service', 'create', 'x', '-f', file('loop.yaml')], stderr: 'Error: The YAML of service "x", line 6, column 9: stopped after 1000000 steps: the template does too much work (a huge or endless range?)\n'},
+    {title: 'a template whose output explodes', args: () => ['service', 'create', 'x', '-f', file('output-bomb.yaml'), '--variables', file('n.yaml')], stderr: 'Error: The YAML of service "x", line 6, column 63: output is larger than 8388608 bytes\n'},
+    {title: 'an unsupported construct in a template', args: () => ['template', 'create', 't3', '-f', file('unsupported.yaml')], stderr: 'Error: The YAML of template "t3", line 6, column 8: {{template}} is not supported\n'},
+    {title: 'a huge range loop in a template update', args: () => ['template', 'update', 'micro', '-f', file('loop.yaml')], stderr: 'Error: The YAML of template "micro", line 6, column 9: stopped after 1000000 steps: the template does too much work (a huge or endless range?)\n'},
     {title: 'YAML that does not parse', args: () => ['service', 'create', 'x', '-f', file('not-yaml.yaml')], stderr: /^Error: The YAML of service "x" is not valid YAML \(document 1, line \d+\): /},
     {title: 'a YAML alias bomb', args: () => ['service', 'create', 'x', '-f', file('bomb.yaml')], stderr: 'Error: The YAML of service "x" could not be read as YAML (document 1, line 1): Excessive alias count indicates a resource exhaustion attack\nHint: YAML aliases (*name) may be used at most 50 times in a document; write the values out.\n'},
     {title: 'a document without kind', args: () => ['service', 'create', 'x', '-f', file('no-kind.yaml')], stderr: 'Error: The YAML of service "x", document 2 (line 5) has no kind.\n'},
