@@ -1,11 +1,12 @@
 import type {BerthContext} from '../context.js'
-import {ConflictError, ValidationError} from '../errors.js'
+import {ConflictError, DamagedStateError, ValidationError} from '../errors.js'
 import {assertDns1123Label} from '../names.js'
 import {SecretRef, SecretStore, StoredSecretRef, parseRefKey, refKey} from '../secrets/store.js'
+import type {DamagedFile} from '../state/store.js'
 import {TYPE_FIELDS} from './fields.js'
 import {storeOfBackend} from './credentials.js'
 import {EndpointReference, findEndpointReferences} from './references.js'
-import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
+import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, SECRET_FIELDS, typeWithArticle} from './types.js'
 
 /** A complete, validated endpoint as the user described it, secrets included. */
 export type EndpointInput = EndpointCredentials & {description?: string; labels?: Record<string, string>}
@@ -130,18 +131,30 @@ export async function updateEndpoint(ctx: BerthContext, input: EndpointInput, op
 }
 
 export interface DeleteResult {
-  endpoint: EndpointDocument
+  /** The endpoint deleted; absent when its file was damaged. */
+  endpoint?: EndpointDocument
+  /** The damaged file deleted in its place. */
+  damaged?: DamagedFile
   references: EndpointReference[]
   /** Secret fields removed from their store. */
   secretsRemoved: string[]
 }
 
-/** Delete an endpoint and its secrets; refuses while other objects use it unless `force`. */
+/**
+ * Delete an endpoint and its secrets; refuses while other objects use it unless `force`.
+ * A damaged endpoint file is deleted too (its secrets are looked up by the names berth gives them).
+ * The secret store is written after the state lock is released: a keychain can take seconds.
+ */
 export async function deleteEndpoint(ctx: BerthContext, name: string, options: {force?: boolean} = {}): Promise<DeleteResult> {
   const project = await ctx.project()
   const state = ctx.state()
-  return state.withLock(async () => {
-    const doc = await state.get<EndpointSpec, EndpointStatus>('Endpoint', name, project)
+  const {removed, references} = await state.withLock(async () => {
+    // Checked first so a missing or damaged endpoint reports that, not its references.
+    try {
+      await state.get('Endpoint', name, project)
+    } catch (error) {
+      if (!(error instanceof DamagedStateError)) throw error
+    }
     const references = await findEndpointReferences(ctx, name, project)
     if (references.length > 0 && !options.force) {
       const list = references.map((r) => `${r.kind} "${r.name}" (${r.field})`).join(', ')
@@ -149,10 +162,23 @@ export async function deleteEndpoint(ctx: BerthContext, name: string, options: {
         hint: `Change those first, or delete anyway with: berth endpoint delete ${name} --force`,
       })
     }
-    await state.delete('Endpoint', name, project)
-    const secretsRemoved = await deleteSecrets(ctx, doc.spec.secretRefs ?? {})
-    return {endpoint: doc, references, secretsRemoved}
+    return {removed: await state.delete<EndpointSpec, EndpointStatus>('Endpoint', name, project, {allowDamaged: true}), references}
   })
+  if (removed.document) {
+    const secretsRemoved = await deleteSecrets(ctx, removed.document.spec.secretRefs ?? {})
+    return {endpoint: removed.document, references, secretsRemoved}
+  }
+  return {damaged: removed.damaged, references, secretsRemoved: await deleteSecretsByName(ctx, project, name)}
+}
+
+/** The secrets of an endpoint whose document is lost: every secret field berth knows, under the endpoint's name, in the configured store. */
+async function deleteSecretsByName(ctx: BerthContext, project: string, name: string): Promise<string[]> {
+  const store = await ctx.secrets()
+  const removed: string[] = []
+  for (const field of new Set(Object.values(SECRET_FIELDS).flat())) {
+    if (await store.delete({project, kind: 'Endpoint', name, field})) removed.push(field)
+  }
+  return removed
 }
 
 async function deleteSecrets(ctx: BerthContext, refs: Record<string, StoredSecretRef>): Promise<string[]> {
@@ -168,10 +194,11 @@ async function deleteSecrets(ctx: BerthContext, refs: Record<string, StoredSecre
   return removed
 }
 
-export async function listEndpoints(ctx: BerthContext, options: {type?: EndpointType} = {}): Promise<EndpointDocument[]> {
+/** The project's endpoints, and the endpoint files that could not be read (one damaged file damages only itself). */
+export async function listEndpoints(ctx: BerthContext, options: {type?: EndpointType} = {}): Promise<{endpoints: EndpointDocument[]; damaged: DamagedFile[]}> {
   const project = await ctx.project()
-  const docs = await ctx.state().list<EndpointSpec, EndpointStatus>('Endpoint', {project})
-  return options.type ? docs.filter((d) => d.spec.type === options.type) : docs
+  const {documents, damaged} = await ctx.state().listWithProblems<EndpointSpec, EndpointStatus>('Endpoint', {project})
+  return {endpoints: options.type ? documents.filter((d) => d.spec.type === options.type) : documents, damaged}
 }
 
 /** The endpoint's location for tables: address, server, URL or key id. */
@@ -189,5 +216,6 @@ export function maskedEndpoint(doc: EndpointDocument): EndpointDocument & {secre
 /** Keep the outcome of the last connection test on the endpoint (status.lastTest). */
 export async function recordTestResult(ctx: BerthContext, name: string, result: {ok: boolean; summary: string}): Promise<void> {
   const project = await ctx.project()
-  await ctx.state().update<EndpointSpec, EndpointStatus>('Endpoint', name, project, (doc) => ({...doc, status: {...doc.status, lastTest: {at: ctx.now().toISOString(), ...result}}}))
+  // Status, not spec: a test result does not change the endpoint's generation.
+  await ctx.state().updateStatus<EndpointSpec, EndpointStatus>('Endpoint', name, project, (doc) => ({...doc.status, lastTest: {at: ctx.now().toISOString(), ...result}}))
 }

@@ -13,6 +13,7 @@ import {KeyVal, Variable, VariableType, assignVariables, checkVariable, isVariab
 import {isPlainObject, parseYaml} from '../yaml.js'
 import type {Container} from './manifests.js'
 import {RenderedService, renderService, variablesUsed} from './render.js'
+import {splitServiceSpec, textsOnly, withServiceBodies} from './storage.js'
 import {DeployRecord, ServiceDocument, ServiceRef, ServiceSpec, ServiceStatus, serviceKind, setName} from './types.js'
 
 export type ServiceSource =
@@ -61,13 +62,14 @@ function describe(ref: ServiceRef): string {
 export async function getService(ctx: BerthContext, ref: ServiceRef): Promise<ServiceDocument> {
   assertDns1123Label(ref.name, 'service name')
   const project = await ctx.project()
-  const doc = await ctx.state().tryGet<ServiceSpec, ServiceStatus>(serviceKind(ref.production), ref.name, project)
-  if (!doc) {
+  const state = ctx.state()
+  const stored = await state.tryGet<ServiceSpec, ServiceStatus>(serviceKind(ref.production), ref.name, project)
+  if (!stored) {
     throw new NotFoundError(`${describe(ref)} not found in project "${project}".`, {
       hint: `List the ${setName(ref.production)} services with: berth service list${ref.production ? ' --production' : ''}`,
     })
   }
-  return doc
+  return withServiceBodies(state, stored)
 }
 
 /** The chart a helm service renders: its template's. */
@@ -170,7 +172,9 @@ export async function createService(ctx: BerthContext, input: CreateServiceInput
   spec.containers = rendered.containers
   const service = await state.withLock(async () => {
     if (await state.tryGet(kind, input.name, project)) throw alreadyExists(input, project)
-    return state.create<ServiceSpec, ServiceStatus>({kind, metadata: {name: input.name, project, ...(input.labels && Object.keys(input.labels).length > 0 ? {labels: input.labels} : {})}, spec})
+    const split = splitServiceSpec(spec)
+    const created = await state.create<ServiceSpec, ServiceStatus>({kind, metadata: {name: input.name, project, ...(input.labels && Object.keys(input.labels).length > 0 ? {labels: input.labels} : {})}, spec: split.spec, bodies: textsOnly(split.bodies)})
+    return {...created, spec}
   })
   return {service, rendered}
 }
@@ -285,8 +289,12 @@ async function changeService(ctx: BerthContext, ref: ServiceRef, change: (doc: S
     const spec = change(current)
     const rendered = await renderService({name: ref.name, spec, chart: await chartOf(ctx, spec)}, {env: ctx.env})
     spec.containers = rendered.containers
-    const service = await state.update<ServiceSpec, ServiceStatus>(serviceKind(ref.production), ref.name, project, (doc) => ({...doc, spec}))
-    return {service, rendered}
+    const split = splitServiceSpec(spec)
+    const service = await state.update<ServiceSpec, ServiceStatus>(serviceKind(ref.production), ref.name, project, (doc) => ({...doc, spec: split.spec}), {
+      expectedGeneration: current.metadata.generation,
+      bodies: split.bodies,
+    })
+    return {service: {...service, spec}, rendered}
   })
 }
 
@@ -351,5 +359,6 @@ export async function deleteService(ctx: BerthContext, ref: ServiceRef): Promise
 /** Keep a deploy's outcome in the service's status. */
 export async function recordDeploy(ctx: BerthContext, ref: ServiceRef, record: DeployRecord): Promise<void> {
   const project = await ctx.project()
-  await ctx.state().update<ServiceSpec, ServiceStatus>(serviceKind(ref.production), ref.name, project, (doc) => ({...doc, status: {...doc.status, lastDeploy: record}}))
+  // Status only: a deploy does not change what the service is (no new generation).
+  await ctx.state().updateStatus<ServiceSpec, ServiceStatus>(serviceKind(ref.production), ref.name, project, (doc) => ({...doc.status, lastDeploy: record}))
 }

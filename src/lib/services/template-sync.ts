@@ -9,6 +9,8 @@ import {TemplateInput, VariableReport, checkTemplate, getTemplate, templateSpec}
 import type {TemplateDocument, TemplateSpec} from '../templates/types.js'
 import {Variable, checkVariable} from '../templates/variables.js'
 import {renderService} from './render.js'
+import {splitServiceSpec, withServiceBodies} from './storage.js'
+import {splitTemplateSpec} from '../templates/storage.js'
 import {ServiceDocument, ServiceSpec, ServiceStatus, serviceKind} from './types.js'
 
 export interface TemplateServiceRef {
@@ -41,7 +43,7 @@ export async function servicesOfTemplate(ctx: BerthContext, name: string): Promi
   const out: ServiceDocument[] = []
   for (const production of [false, true]) {
     const docs = await ctx.state().list<ServiceSpec, ServiceStatus>(serviceKind(production), {project})
-    out.push(...docs.filter((d) => d.spec.template === name))
+    for (const doc of docs.filter((d) => d.spec.template === name)) out.push(await withServiceBodies(ctx.state(), doc))
   }
   return out
 }
@@ -120,11 +122,16 @@ export async function updateTemplate(ctx: BerthContext, change: TemplateChange):
         writes.push({doc, spec: next})
       }
     }
-    const template = await state.update<TemplateSpec, Record<string, never>>('Template', change.name, project, (doc) => ({...doc, spec}))
+    const storedTemplate = splitTemplateSpec(spec)
+    const template = await state.update<TemplateSpec, Record<string, never>>('Template', change.name, project, (doc) => ({...doc, spec: storedTemplate.spec}), {
+      expectedGeneration: current.metadata.generation,
+      bodies: storedTemplate.bodies,
+    })
     for (const w of writes) {
-      await state.update<ServiceSpec, ServiceStatus>(w.doc.kind, w.doc.metadata.name, project, (doc) => ({...doc, spec: w.spec}))
+      const stored = splitServiceSpec(w.spec)
+      await state.update<ServiceSpec, ServiceStatus>(w.doc.kind, w.doc.metadata.name, project, (doc) => ({...doc, spec: stored.spec}), {expectedGeneration: w.doc.metadata.generation, bodies: stored.bodies})
     }
-    return {template, report, synced, unchanged, behind}
+    return {template: {...template, spec}, report, synced, unchanged, behind}
   })
 }
 

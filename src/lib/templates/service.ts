@@ -10,6 +10,8 @@ import {assertDns1123Label} from '../names.js'
 import {parseManifests} from '../services/manifests.js'
 import {RENDER_LIMITS, inTemplate, variablesUsed} from '../services/render.js'
 import {checkChartFiles} from './chart.js'
+import {textsOnly} from '../services/storage.js'
+import {splitTemplateSpec, withTemplateBodies} from './storage.js'
 import {TemplateDocument, TemplateSpec, TemplateType} from './types.js'
 import {Variable, checkVariable, variableData} from './variables.js'
 
@@ -84,16 +86,19 @@ export function templateSpec(input: TemplateInput): TemplateSpec {
 export async function createTemplate(ctx: BerthContext, input: TemplateInput): Promise<TemplateResult> {
   const report = checkTemplate(input)
   const project = await ctx.project()
-  const template = await ctx.state().create<TemplateSpec, Record<string, never>>({kind: 'Template', metadata: {name: input.name, project}, spec: templateSpec(input)})
-  return {template, report}
+  const full = templateSpec(input)
+  const {spec, bodies} = splitTemplateSpec(full)
+  const template = await ctx.state().create<TemplateSpec, Record<string, never>>({kind: 'Template', metadata: {name: input.name, project}, spec, bodies: textsOnly(bodies)})
+  return {template: {...template, spec: full}, report}
 }
 
 export async function getTemplate(ctx: BerthContext, name: string): Promise<TemplateDocument> {
   assertDns1123Label(name, 'template name')
   const project = await ctx.project()
-  const doc = await ctx.state().tryGet<TemplateSpec, Record<string, never>>('Template', name, project)
+  const state = ctx.state()
+  const doc = await state.tryGet<TemplateSpec, Record<string, never>>('Template', name, project)
   if (!doc) throw new NotFoundError(`Template "${name}" not found in project "${project}".`, {hint: 'List the templates with: berth template list'})
-  return doc
+  return withTemplateBodies(state, doc)
 }
 
 export async function listTemplates(ctx: BerthContext): Promise<TemplateDocument[]> {
