@@ -2,13 +2,13 @@
 // controller-manager, scheduler and kwok, so rollouts really complete).
 import {expect} from 'chai'
 import {randomBytes} from 'node:crypto'
-import {existsSync, promises as fs, readFileSync} from 'node:fs'
+import {promises as fs, readFileSync} from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 
 import {KubeClient, connectKube} from '../../src/lib/kube/client.js'
 import {ROOT, RunResult, berthEnv, runBerth, tempHome} from '../helpers/cli.js'
-import {KubeService, requireService, stateDir} from '../helpers/services.js'
+import {KubeService, requireService} from '../helpers/services.js'
 
 /** Two workloads, a ConfigMap and a Service; the image tag and replicas are variables. */
 const TWO_WORKLOADS = `apiVersion: v1
@@ -77,12 +77,6 @@ spec:
       - name: app
         image: registry.example.com:5443/shop/stuck:1.0
 `
-
-function helmBinary(): string | undefined {
-  const file = path.join(stateDir(), 'helm.env')
-  if (!existsSync(file)) return undefined
-  return /^HELM=(.*)$/m.exec(readFileSync(file, 'utf8'))?.[1]
-}
 
 describe('integration: service deploy and diff against kube-apiserver', function () {
   this.timeout(240_000)
@@ -306,18 +300,10 @@ describe('integration: service deploy and diff against kube-apiserver', function
     expect(actions(forced)['Deployment/a']).to.equal('configured')
   })
 
-  it('installs, upgrades and diffs a helm chart', async function () {
-    const helm = helmBinary()
-    if (!helm) {
-      process.stderr.write('\n!!! SKIPPING helm: /tmp/berth-test/helm.env is missing (test/env/build-helm.sh)\n\n')
-      this.skip()
-    }
+  it('installs, upgrades and diffs a helm chart (test/fixtures/charts/berth-demo)', async function () {
+    const {helm} = requireService(this, 'helm')
     const ns = newNamespace()
-    const chart = path.join(home, 'in', 'chart')
-    await fs.mkdir(path.join(chart, 'templates'), {recursive: true})
-    await fs.writeFile(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: berth-shop\nversion: 0.1.0\nappVersion: "1.0"\n')
-    await fs.writeFile(path.join(chart, 'values.yaml'), 'image:\n  repository: registry.example.com:5443/shop/web\n  tag: "1.0"\nreplicas: 1\n')
-    await fs.writeFile(path.join(chart, 'templates', 'deployment.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-web\nspec:\n  replicas: {{ .Values.replicas }}\n  selector: {matchLabels: {app: {{ .Release.Name }}-web}}\n  template:\n    metadata: {labels: {app: {{ .Release.Name }}-web}}\n    spec:\n      containers:\n      - name: web\n        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n')
+    const chart = path.join(ROOT, 'test', 'fixtures', 'charts', 'berth-demo')
     const withHelm = {BERTH_HELM: helm}
     const h = async (args: string[]) => {
       const r = await berth(args, withHelm)
@@ -326,7 +312,7 @@ describe('integration: service deploy and diff against kube-apiserver', function
     expect((await h(['template', 'create', 'web-chart', '--helm-chart', chart])).code).to.equal(0)
     const created = await h(['service', 'create', 'web', '--helm-template', 'web-chart', '--var', 'image.tag=1.0', '--json'])
     expect(created.code, created.stderr).to.equal(0)
-    expect(JSON.parse(created.stdout).containers).to.deep.equal([{name: 'web', image: 'registry.example.com:5443/shop/web:1.0', image_name: 'web'}])
+    expect(JSON.parse(created.stdout).containers).to.deep.equal([{name: 'berth-demo', image: 'registry.example.com:5443/tenant/berth-demo:1.0', image_name: 'berth-demo'}])
 
     const install = await h(['service', 'deploy', 'web', '--endpoint', 'dev-cluster', '-n', ns, '--json'])
     expect(install.code, install.stderr).to.equal(0)
@@ -336,12 +322,12 @@ describe('integration: service deploy and diff against kube-apiserver', function
     expect((await h(['service', 'set-var', 'web', '--var', 'image.tag=1.1'])).code).to.equal(0)
     const diff = await h(['service', 'diff', 'web', '--endpoint', 'dev-cluster', '-n', ns])
     expect(diff.code, diff.stderr).to.equal(1)
-    expect(diff.stdout).to.match(/^\+\s+image: registry\.example\.com:5443\/shop\/web:1\.1$/m)
+    expect(diff.stdout).to.match(/^\+\s+image: registry\.example\.com:5443\/tenant\/berth-demo:1\.1$/m)
 
     const upgrade = await h(['service', 'deploy', 'web', '--endpoint', 'dev-cluster', '-n', ns, '--json'])
     expect(upgrade.code, upgrade.stderr).to.equal(0)
     expect(JSON.parse(upgrade.stdout).helm).to.deep.equal({revision: 2, status: 'deployed'})
-    const live = await admin.get<{spec: {template: {spec: {containers: Array<{image: string}>}}}}>(`/apis/apps/v1/namespaces/${ns}/deployments/web-web`)
-    expect(live?.spec.template.spec.containers[0]?.image).to.equal('registry.example.com:5443/shop/web:1.1')
+    const live = await admin.get<{spec: {template: {spec: {containers: Array<{image: string}>}}}}>(`/apis/apps/v1/namespaces/${ns}/deployments/web-berth-demo`)
+    expect(live?.spec.template.spec.containers[0]?.image).to.equal('registry.example.com:5443/tenant/berth-demo:1.1')
   })
 })

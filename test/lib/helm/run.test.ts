@@ -1,16 +1,8 @@
 import {expect} from 'chai'
-import {existsSync, readFileSync} from 'node:fs'
-import path from 'node:path'
-
 import {helmTemplate} from '../../../src/lib/helm/release.js'
 import {helmErrorText, runHelm} from '../../../src/lib/helm/run.js'
 import {berthRejection} from '../../helpers/files.js'
-import {stateDir} from '../../helpers/services.js'
-
-function helmBinary(): string | undefined {
-  const file = path.join(stateDir(), 'helm.env')
-  return existsSync(file) ? /^HELM=(.*)$/m.exec(readFileSync(file, 'utf8'))?.[1] : undefined
-}
+import {requireService} from '../../helpers/services.js'
 
 const CHART = {
   'Chart.yaml': 'apiVersion: v2\nname: berth-web\nversion: 0.1.0\n',
@@ -38,11 +30,7 @@ describe('helm runner', () => {
   })
 
   it('renders a chart with values and --set-string through the real helm', async function () {
-    const helm = helmBinary()
-    if (!helm) {
-      process.stderr.write('\n!!! SKIPPING: no helm (/tmp/berth-test/helm.env)\n\n')
-      this.skip()
-    }
+    const {helm} = requireService(this, 'helm')
     const text = await helmTemplate({chart: CHART, release: 'web', namespace: 'shop', values: ['image: {tag: "2.0"}\n'], set: [{key: 'image.repository', value: 'r.example.com/x'}]}, {env: {PATH: process.env.PATH, BERTH_HELM: helm}})
     expect(text).to.contain('metadata: {name: web, namespace: shop}').and.to.contain('image: "r.example.com/x:2.0"')
     const error = await berthRejection(helmTemplate({chart: {...CHART, 'templates/bad.yaml': '{{ nope }}'}, release: 'web', namespace: 'shop'}, {env: {PATH: process.env.PATH, BERTH_HELM: helm}}))
