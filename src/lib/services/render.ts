@@ -55,7 +55,13 @@ export function checkVariablesGiven(text: string, vars: readonly Variable[], nam
   })
 }
 
-export async function renderService(input: RenderInput, deps: HelmDeps = {}): Promise<RenderedService> {
+/** The documents of an earlier render, reused when the text renders to the same digest (JSON parses far faster than YAML). */
+export interface ParsedRender {
+  digest: string
+  documents: ManifestDocument[]
+}
+
+export async function renderService(input: RenderInput, deps: HelmDeps = {}, parsed?: ParsedRender): Promise<RenderedService> {
   let text: string
   if (input.spec.type === 'helm') {
     const {helmTemplate} = await import('../helm/release.js')
@@ -74,6 +80,7 @@ export async function renderService(input: RenderInput, deps: HelmDeps = {}): Pr
     checkVariablesGiven(yaml, input.spec.variables, input.name)
     text = inTemplate(`The YAML of service "${input.name}"`, () => renderTemplate(yaml, variableData(input.spec.variables), {name: input.name, ...RENDER_LIMITS}))
   }
-  const documents = parseManifests(text, `The YAML of service "${input.name}"`)
-  return {text, documents, containers: containersOf(documents.map((d) => d.object)), digest: renderedDigest(text)}
+  const digest = renderedDigest(text)
+  const documents = parsed?.digest === digest ? parsed.documents : parseManifests(text, `The YAML of service "${input.name}"`)
+  return {text, documents, containers: containersOf(documents.map((d) => d.object)), digest}
 }

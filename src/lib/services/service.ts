@@ -13,7 +13,7 @@ import {KeyVal, Variable, VariableType, assignVariables, checkVariable, isVariab
 import {isPlainObject, parseYaml} from '../yaml.js'
 import type {Container} from './manifests.js'
 import {RenderedService, renderService, variablesUsed} from './render.js'
-import {splitServiceSpec, textsOnly, withServiceBodies} from './storage.js'
+import {readParsedRender, splitServiceSpec, textsOnly, withServiceBodies} from './storage.js'
 import {DeployRecord, ServiceDocument, ServiceRef, ServiceSpec, ServiceStatus, serviceKind, setName} from './types.js'
 
 export type ServiceSource =
@@ -82,8 +82,10 @@ async function chartOf(ctx: BerthContext, spec: ServiceSpec): Promise<Record<str
 
 /** Render a stored service, with --var overrides that are not saved. */
 export async function renderStoredService(ctx: BerthContext, doc: ServiceDocument, options: {assignments?: Array<{key: string; value: string}>; namespace?: string} = {}): Promise<RenderedService> {
-  const spec = withAssignments(doc, options.assignments ?? [])
-  return renderService({name: doc.metadata.name, spec, chart: await chartOf(ctx, doc.spec), namespace: options.namespace}, {env: ctx.env})
+  const assignments = options.assignments ?? []
+  const spec = withAssignments(doc, assignments)
+  const parsed = assignments.length === 0 && doc.spec.type === 'k8s' ? await readParsedRender(ctx.state(), doc) : undefined
+  return renderService({name: doc.metadata.name, spec, chart: await chartOf(ctx, doc.spec), namespace: options.namespace}, {env: ctx.env}, parsed)
 }
 
 function withAssignments(doc: ServiceDocument, assignments: Array<{key: string; value: string}>): ServiceSpec {
@@ -172,7 +174,7 @@ export async function createService(ctx: BerthContext, input: CreateServiceInput
   spec.containers = rendered.containers
   const service = await state.withLock(async () => {
     if (await state.tryGet(kind, input.name, project)) throw alreadyExists(input, project)
-    const split = splitServiceSpec(spec)
+    const split = splitServiceSpec(spec, rendered)
     const created = await state.create<ServiceSpec, ServiceStatus>({kind, metadata: {name: input.name, project, ...(input.labels && Object.keys(input.labels).length > 0 ? {labels: input.labels} : {})}, spec: split.spec, bodies: textsOnly(split.bodies)})
     return {...created, spec}
   })
@@ -289,7 +291,7 @@ async function changeService(ctx: BerthContext, ref: ServiceRef, change: (doc: S
     const spec = change(current)
     const rendered = await renderService({name: ref.name, spec, chart: await chartOf(ctx, spec)}, {env: ctx.env})
     spec.containers = rendered.containers
-    const split = splitServiceSpec(spec)
+    const split = splitServiceSpec(spec, rendered)
     const service = await state.update<ServiceSpec, ServiceStatus>(serviceKind(ref.production), ref.name, project, (doc) => ({...doc, spec: split.spec}), {
       expectedGeneration: current.metadata.generation,
       bodies: split.bodies,

@@ -8,7 +8,7 @@ import {ConflictError, ValidationError, messageOf} from '../errors.js'
 import {TemplateInput, VariableReport, checkTemplate, getTemplate, templateSpec} from '../templates/service.js'
 import type {TemplateDocument, TemplateSpec} from '../templates/types.js'
 import {Variable, checkVariable} from '../templates/variables.js'
-import {renderService} from './render.js'
+import {RenderedService, renderService} from './render.js'
 import {splitServiceSpec, withServiceBodies} from './storage.js'
 import {splitTemplateSpec} from '../templates/storage.js'
 import {ServiceDocument, ServiceSpec, ServiceStatus, serviceKind} from './types.js'
@@ -93,7 +93,7 @@ export async function updateTemplate(ctx: BerthContext, change: TemplateChange):
     const synced: TemplateServiceRef[] = []
     const unchanged: TemplateServiceRef[] = []
     const behind: TemplateServiceRef[] = []
-    const writes: Array<{doc: ServiceDocument; spec: ServiceSpec}> = []
+    const writes: Array<{doc: ServiceDocument; spec: ServiceSpec; rendered: RenderedService}> = []
     for (const doc of services) {
       const ref = {name: doc.metadata.name, production: doc.kind === 'ProductionService'}
       if (!doc.spec.autoSync) {
@@ -119,7 +119,7 @@ export async function updateTemplate(ctx: BerthContext, change: TemplateChange):
       if (before === after.digest && next.yaml === doc.spec.yaml) unchanged.push(ref)
       else {
         synced.push(ref)
-        writes.push({doc, spec: next})
+        writes.push({doc, spec: next, rendered: after})
       }
     }
     const storedTemplate = splitTemplateSpec(spec)
@@ -128,7 +128,7 @@ export async function updateTemplate(ctx: BerthContext, change: TemplateChange):
       bodies: storedTemplate.bodies,
     })
     for (const w of writes) {
-      const stored = splitServiceSpec(w.spec)
+      const stored = splitServiceSpec(w.spec, w.rendered)
       await state.update<ServiceSpec, ServiceStatus>(w.doc.kind, w.doc.metadata.name, project, (doc) => ({...doc, spec: stored.spec}), {expectedGeneration: w.doc.metadata.generation, bodies: stored.bodies})
     }
     return {template: {...template, spec}, report, synced, unchanged, behind}
