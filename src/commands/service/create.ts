@@ -3,15 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BerthCommand} from '../../cli/base-command.js'
 import {productionFlag, varFlag} from '../../cli/service-flags.js'
 import {UsageError} from '../../lib/errors.js'
-import {readTextInput} from '../../lib/input/text-file.js'
-import {ServiceSource, ServiceView, createService, parseLabelChanges, serviceView} from '../../lib/services/service.js'
-import {parseAssignment, readVariablesFile} from '../../lib/templates/variables.js'
-
-function labelsOf(args: string[]): Record<string, string> {
-  const {set, remove} = parseLabelChanges(args)
-  if (remove.length > 0) throw new UsageError(`-l ${remove[0]}- removes a label; at create give labels as KEY=VALUE.`)
-  return set
-}
+import type {ServiceSource, ServiceView} from '../../lib/services/service.js'
 
 export default class ServiceCreate extends BerthCommand<typeof ServiceCreate> {
   static override summary = 'Create a service from a K8s YAML template, from raw YAML, or from a Helm template.'
@@ -37,6 +29,9 @@ The service is rendered before it is stored: an undefined variable, a value that
   }
 
   async run(): Promise<ServiceView> {
+    const {readTextInput} = await import('../../lib/input/text-file.js')
+    const {createService, parseNewLabels, serviceView} = await import('../../lib/services/service.js')
+    const {parseAssignment, readVariablesFile} = await import('../../lib/templates/variables.js')
     const f = this.flags
     const given = [f.template && '--template', f.file && '-f', f['helm-template'] && '--helm-template'].filter(Boolean)
     if (given.length > 1) throw new UsageError(`Give one source: ${given.join(', ')} were all given.`)
@@ -55,7 +50,7 @@ The service is rendered before it is stored: an undefined variable, a value that
       variables: f.variables ? readVariablesFile(await readTextInput(f.variables, {flag: '--variables', stdin}), f.variables) : undefined,
       assignments: f.var.map((v) => parseAssignment(v, '--var', helm)),
       autoSync: f['auto-sync'],
-      labels: labelsOf(f.label),
+      labels: parseNewLabels(f.label),
     })
     const view = serviceView(service)
     this.notice(`Created ${f.production ? 'production' : 'test'} service "${view.service_name}" (${view.type}, ${view.containers.length} ${view.containers.length === 1 ? 'container' : 'containers'}${view.template_name ? `, from template "${view.template_name}"${view.auto_sync ? ', auto-sync' : ''}` : ''}).`)

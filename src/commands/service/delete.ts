@@ -2,7 +2,6 @@ import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {productionFlag} from '../../cli/service-flags.js'
-import {deleteService} from '../../lib/services/service.js'
 
 export default class ServiceDelete extends BerthCommand<typeof ServiceDelete> {
   static override summary = 'Delete a service from berth (what it deployed stays in the cluster).'
@@ -11,6 +10,7 @@ export default class ServiceDelete extends BerthCommand<typeof ServiceDelete> {
   static override flags = {production: productionFlag}
 
   async run(): Promise<{service_name: string; production: boolean; deleted: true}> {
+    const {deleteService} = await import('../../lib/services/service.js')
     await deleteService(this.context, {name: this.args.name, production: this.flags.production})
     this.notice(`Deleted ${this.flags.production ? 'production' : 'test'} service "${this.args.name}".`)
     return {service_name: this.args.name, production: this.flags.production, deleted: true}

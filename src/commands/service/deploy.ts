@@ -3,8 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {BerthCommand} from '../../cli/base-command.js'
 import {productionFlag} from '../../cli/service-flags.js'
 import {parseDuration} from '../../lib/duration.js'
-import {createKeyedProgress} from '../../lib/output/keyed-progress.js'
-import {DeployResult, deployService} from '../../lib/services/deploy.js'
+
+import type {DeployResult} from '../../lib/services/deploy.js'
 
 export default class ServiceDeploy extends BerthCommand<typeof ServiceDeploy> {
   static override summary = 'Deploy a service to a Kubernetes endpoint: server-side apply, then wait for the rollout.'
@@ -30,6 +30,8 @@ Helm services are deployed with helm upgrade --install [--wait].`
   }
 
   async run(): Promise<DeployResult> {
+    const {createKeyedProgress} = await import('../../lib/output/keyed-progress.js')
+    const {deployService} = await import('../../lib/services/deploy.js')
     const f = this.flags
     const timeoutMs = parseDuration(f.timeout, '--timeout')
     const progress = this.jsonEnabled() ? undefined : createKeyedProgress(process.stderr)

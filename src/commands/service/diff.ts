@@ -2,7 +2,7 @@ import {Args, Errors, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {productionFlag} from '../../cli/service-flags.js'
-import {ServiceDiffResult, diffService} from '../../lib/services/deploy.js'
+import type {ServiceDiffResult} from '../../lib/services/deploy.js'
 
 export default class ServiceDiff extends BerthCommand<typeof ServiceDiff> {
   static override summary = 'Show what deploying a service would change, as a unified diff per object.'
@@ -21,6 +21,7 @@ Exit status as diff(1) and kubectl diff: 0 nothing would change, 1 something wou
   }
 
   async run(): Promise<ServiceDiffResult> {
+    const {diffService} = await import('../../lib/services/deploy.js')
     const result = await diffService(this.context, {name: this.args.name, production: this.flags.production, endpoint: this.flags.endpoint, env: this.flags.env, namespace: this.flags.namespace})
     if (this.jsonEnabled()) {
       if (result.changed) {

@@ -3,7 +3,6 @@ import {Args} from '@oclif/core'
 import {BerthCommand} from '../../cli/base-command.js'
 import {productionFlag} from '../../cli/service-flags.js'
 import {UsageError} from '../../lib/errors.js'
-import {labelService, parseLabelChanges} from '../../lib/services/service.js'
 
 export default class ServiceLabel extends BerthCommand<typeof ServiceLabel> {
   static override summary = 'Set (KEY=VALUE) and remove (KEY-) labels of a service.'
@@ -13,6 +12,7 @@ export default class ServiceLabel extends BerthCommand<typeof ServiceLabel> {
   static override flags = {production: productionFlag}
 
   async run(): Promise<{service_name: string; labels: Array<{key: string; value: string}>}> {
+    const {labelService, parseLabelChanges} = await import('../../lib/services/service.js')
     const {argv} = await this.parse(ServiceLabel)
     const changes = parseLabelChanges((argv as string[]).slice(1))
     if (Object.keys(changes.set).length === 0 && changes.remove.length === 0) throw new UsageError('Give labels to set (KEY=VALUE) or remove (KEY-).')

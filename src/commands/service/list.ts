@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BerthCommand} from '../../cli/base-command.js'
 import {productionFlag} from '../../cli/service-flags.js'
 import {renderTable} from '../../lib/output/table.js'
-import {ServiceListItem, listItem, listServices, parseLabelSelector} from '../../lib/services/service.js'
+import type {ServiceListItem} from '../../lib/services/service.js'
 
 export default class ServiceList extends BerthCommand<typeof ServiceList> {
   static override summary = 'List the services of the project: name, type, containers.'
@@ -18,6 +18,7 @@ export default class ServiceList extends BerthCommand<typeof ServiceList> {
   }
 
   async run(): Promise<ServiceListItem[]> {
+    const {listItem, listServices, parseLabelSelector} = await import('../../lib/services/service.js')
     const selector = this.flags.selector === undefined ? undefined : parseLabelSelector(this.flags.selector)
     const items = (await listServices(this.context, {production: this.flags.production, selector})).map(listItem)
     if (!this.jsonEnabled()) {

@@ -3,9 +3,8 @@ import {promises as fs} from 'node:fs'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {productionFlag, varFlag} from '../../cli/service-flags.js'
-import {getService, renderStoredService} from '../../lib/services/service.js'
-import {Container} from '../../lib/services/manifests.js'
-import {parseAssignment} from '../../lib/templates/variables.js'
+
+import type {Container} from '../../lib/services/manifests.js'
 
 export interface RenderOutput {
   service_name: string
@@ -29,6 +28,8 @@ export default class ServiceRender extends BerthCommand<typeof ServiceRender> {
   }
 
   async run(): Promise<RenderOutput> {
+    const {getService, renderStoredService} = await import('../../lib/services/service.js')
+    const {parseAssignment} = await import('../../lib/templates/variables.js')
     const doc = await getService(this.context, {name: this.args.name, production: this.flags.production})
     const helm = doc.spec.type === 'helm'
     const rendered = await renderStoredService(this.context, doc, {assignments: this.flags.var.map((v) => parseAssignment(v, '--var', helm)), namespace: this.flags.namespace})

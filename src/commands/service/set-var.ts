@@ -2,8 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {productionFlag} from '../../cli/service-flags.js'
-import {ServiceView, serviceView, setServiceVariables} from '../../lib/services/service.js'
-import {VARIABLE_TYPES, parseAssignment} from '../../lib/templates/variables.js'
+import type {ServiceView} from '../../lib/services/service.js'
+import {VARIABLE_TYPES} from '../../lib/templates/variables.js'
 
 export default class ServiceSetVar extends BerthCommand<typeof ServiceSetVar> {
   static override summary = 'Set service variables (the source\'s "update service variable").'
@@ -23,6 +23,8 @@ export default class ServiceSetVar extends BerthCommand<typeof ServiceSetVar> {
   }
 
   async run(): Promise<ServiceView> {
+    const {serviceView, setServiceVariables} = await import('../../lib/services/service.js')
+    const {parseAssignment} = await import('../../lib/templates/variables.js')
     const f = this.flags
     const {service} = await setServiceVariables(this.context, {
       name: this.args.name,

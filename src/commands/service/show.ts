@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {productionFlag} from '../../cli/service-flags.js'
-import {ServiceView, getService, serviceView} from '../../lib/services/service.js'
+import type {ServiceView} from '../../lib/services/service.js'
 
 export default class ServiceShow extends BerthCommand<typeof ServiceShow> {
   static override summary = 'Show a service: YAML, variables, containers, labels, creator, time and last deploy.'
@@ -11,6 +11,7 @@ export default class ServiceShow extends BerthCommand<typeof ServiceShow> {
   static override flags = {production: productionFlag}
 
   async run(): Promise<ServiceView> {
+    const {getService, serviceView} = await import('../../lib/services/service.js')
     const view = serviceView(await getService(this.context, {name: this.args.name, production: this.flags.production}))
     if (!this.jsonEnabled()) {
       const s = await this.out()

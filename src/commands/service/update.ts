@@ -2,9 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {productionFlag, varFlag} from '../../cli/service-flags.js'
-import {readTextInput} from '../../lib/input/text-file.js'
-import {ServiceView, serviceView, updateServiceYaml} from '../../lib/services/service.js'
-import {parseAssignment} from '../../lib/templates/variables.js'
+
+import type {ServiceView} from '../../lib/services/service.js'
 
 export default class ServiceUpdate extends BerthCommand<typeof ServiceUpdate> {
   static override summary = 'Replace the YAML of a K8s YAML service.'
@@ -18,6 +17,9 @@ export default class ServiceUpdate extends BerthCommand<typeof ServiceUpdate> {
   }
 
   async run(): Promise<ServiceView> {
+    const {readTextInput} = await import('../../lib/input/text-file.js')
+    const {serviceView, updateServiceYaml} = await import('../../lib/services/service.js')
+    const {parseAssignment} = await import('../../lib/templates/variables.js')
     const yaml = await readTextInput(this.flags.file, {flag: '-f', stdin: this.context.stdin})
     const {service} = await updateServiceYaml(this.context, {name: this.args.name, production: this.flags.production, yaml, assignments: this.flags.var.map((v) => parseAssignment(v))})
     this.notice(`Updated service "${this.args.name}".`)

@@ -2,11 +2,10 @@ import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {UsageError} from '../../lib/errors.js'
-import {readTextInput} from '../../lib/input/text-file.js'
-import {readChartDirectory} from '../../lib/templates/chart.js'
-import {TemplateInput, VariableReport, createTemplate} from '../../lib/templates/service.js'
-import {readVariablesFile} from '../../lib/templates/variables.js'
-import {TemplateSummary, reportNotices, templateSummary} from '../../lib/templates/view.js'
+
+import type {TemplateInput, VariableReport} from '../../lib/templates/service.js'
+
+import type {TemplateSummary} from '../../lib/templates/view.js'
 
 export default class TemplateCreate extends BerthCommand<typeof TemplateCreate> {
   static override summary = 'Create a K8s YAML template (with typed variables) or a Helm template (a chart directory).'
@@ -26,6 +25,11 @@ A Helm template stores a small chart directory (Chart.yaml, values.yaml, templat
   }
 
   async run(): Promise<TemplateSummary & {report: VariableReport}> {
+    const {readTextInput} = await import('../../lib/input/text-file.js')
+    const {readChartDirectory} = await import('../../lib/templates/chart.js')
+    const {createTemplate} = await import('../../lib/templates/service.js')
+    const {readVariablesFile} = await import('../../lib/templates/variables.js')
+    const {reportNotices, templateSummary} = await import('../../lib/templates/view.js')
     const {file, variables, description} = this.flags
     const chartDir = this.flags['helm-chart']
     if (file && chartDir) throw new UsageError('Give -f FILE (a K8s YAML template) or --helm-chart DIR (a helm template), not both.')

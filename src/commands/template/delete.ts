@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {deleteTemplate} from '../../lib/services/template-sync.js'
 
 export default class TemplateDelete extends BerthCommand<typeof TemplateDelete> {
   static override summary = 'Delete a template.'
@@ -11,6 +10,7 @@ export default class TemplateDelete extends BerthCommand<typeof TemplateDelete> 
   static override flags = {force: Flags.boolean({summary: 'Delete even though K8s YAML services were made from it.'})}
 
   async run(): Promise<{template_name: string; deleted: true; detached: Array<{name: string; production: boolean}>}> {
+    const {deleteTemplate} = await import('../../lib/services/template-sync.js')
     const result = await deleteTemplate(this.context, this.args.name, {force: this.flags.force})
     this.notice(`Deleted template "${this.args.name}".`)
     if (result.services.length > 0) this.notice(`No longer following it: ${result.services.map((s) => `${s.production ? 'production ' : ''}"${s.name}"`).join(', ')}.`)

@@ -1,13 +1,15 @@
 import {BerthCommand} from '../../cli/base-command.js'
 import {renderTable} from '../../lib/output/table.js'
-import {listTemplates} from '../../lib/templates/service.js'
-import {TemplateSummary, templateSummary} from '../../lib/templates/view.js'
+
+import type {TemplateSummary} from '../../lib/templates/view.js'
 
 export default class TemplateList extends BerthCommand<typeof TemplateList> {
   static override summary = 'List the templates of the project.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   async run(): Promise<TemplateSummary[]> {
+    const {listTemplates} = await import('../../lib/templates/service.js')
+    const {templateSummary} = await import('../../lib/templates/view.js')
     const items = (await listTemplates(this.context)).map(templateSummary)
     if (!this.jsonEnabled()) {
       if (items.length === 0) this.notice(`No templates in project "${await this.context.project()}". Create one with: berth template create NAME -f FILE`)

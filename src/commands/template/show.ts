@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {getTemplate} from '../../lib/templates/service.js'
-import {TemplateDetail, reportNotices, templateDetail} from '../../lib/templates/view.js'
+
+import type {TemplateDetail} from '../../lib/templates/view.js'
 
 export default class TemplateShow extends BerthCommand<typeof TemplateShow> {
   static override summary = 'Show a template: its YAML or chart files, variables, and the services made from it.'
@@ -10,6 +10,8 @@ export default class TemplateShow extends BerthCommand<typeof TemplateShow> {
   static override args = {name: Args.string({description: 'Template name.', required: true})}
 
   async run(): Promise<TemplateDetail> {
+    const {getTemplate} = await import('../../lib/templates/service.js')
+    const {reportNotices, templateDetail} = await import('../../lib/templates/view.js')
     const detail = await templateDetail(this.context, await getTemplate(this.context, this.args.name))
     if (!this.jsonEnabled()) {
       const style = await this.out()

@@ -2,11 +2,10 @@ import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {UsageError} from '../../lib/errors.js'
-import {readTextInput} from '../../lib/input/text-file.js'
-import {TemplateUpdateResult, updateTemplate} from '../../lib/services/template-sync.js'
-import {readChartDirectory} from '../../lib/templates/chart.js'
-import {readVariablesFile} from '../../lib/templates/variables.js'
-import {TemplateSummary, reportNotices, templateSummary} from '../../lib/templates/view.js'
+
+import type {TemplateUpdateResult} from '../../lib/services/template-sync.js'
+
+import type {TemplateSummary} from '../../lib/templates/view.js'
 
 export interface TemplateUpdateOutput extends TemplateSummary {
   report: TemplateUpdateResult['report']
@@ -32,6 +31,11 @@ export default class TemplateUpdate extends BerthCommand<typeof TemplateUpdate> 
   }
 
   async run(): Promise<TemplateUpdateOutput> {
+    const {readTextInput} = await import('../../lib/input/text-file.js')
+    const {updateTemplate} = await import('../../lib/services/template-sync.js')
+    const {readChartDirectory} = await import('../../lib/templates/chart.js')
+    const {readVariablesFile} = await import('../../lib/templates/variables.js')
+    const {reportNotices, templateSummary} = await import('../../lib/templates/view.js')
     const {file, variables, description} = this.flags
     const chartDir = this.flags['helm-chart']
     if (!file && !variables && !chartDir && description === undefined) throw new UsageError('Nothing to change: give -f FILE, --variables FILE, --helm-chart DIR or --description.')

@@ -267,6 +267,13 @@ export function parseLabelChanges(args: readonly string[]): {set: Record<string,
   return {set, remove}
 }
 
+/** Labels given at create (-l KEY=VALUE): no removals. */
+export function parseNewLabels(args: readonly string[]): Record<string, string> {
+  const {set, remove} = parseLabelChanges(args)
+  if (remove.length > 0) throw new UsageError(`-l ${remove[0]}- removes a label; at create give labels as KEY=VALUE.`)
+  return set
+}
+
 export async function labelService(ctx: BerthContext, ref: ServiceRef, changes: {set: Record<string, string>; remove: string[]}): Promise<ServiceDocument> {
   await getService(ctx, ref)
   const project = await ctx.project()
