@@ -112,6 +112,11 @@ describe('berth service and template: malformed and hostile input', () => {
     {title: 'a template whose variables file has a bad yaml default', args: () => ['template', 'create', 't2', '-f', file('micro.yaml'), '--variables', file('bad-yaml-var.yaml')], stderr: /^Error: Variable "res" is yaml, but its value is not valid YAML \(line 1\): /},
     {title: 'a template whose defaults render to a document without kind', args: () => ['template', 'create', 't2', '-f', file('no-kind.yaml')], stderr: 'Error: Template "t2" rendered with its defaults, document 2 (line 5) has no kind.\n'},
     {title: 'a template change the auto-sync service cannot render', args: () => ['template', 'update', 'micro', '-f', file('no-kind.yaml')], stderr: 'Error: Template "micro" rendered with its defaults, document 2 (line 5) has no kind.\n'},
+    {title: 'a diff against an endpoint that does not exist (diff(1): errors are exit 2)', args: () => ['service', 'diff', 'cart', '--endpoint', 'nope'], stderr: 'Error: Endpoint "nope" not found in project "shop".\nHint: List what exists with: berth endpoint list\n'},
+    {title: 'a deploy to an endpoint that does not exist', args: () => ['service', 'deploy', 'cart', '--endpoint', 'nope'], stderr: 'Error: Endpoint "nope" not found in project "shop".\nHint: List what exists with: berth endpoint list\n', code: 1},
+    {title: 'a deploy to an environment that does not exist', args: () => ['service', 'deploy', 'cart', '--env', 'nope'], stderr: 'Error: Environment "nope" not found in project "shop".\nHint: List what exists with: berth environment list\n', code: 1},
+    {title: 'a deploy with no target', args: () => ['service', 'deploy', 'cart'], stderr: 'Error: Missing required flag: --endpoint K8S (a kubernetes endpoint) or --env ENV (an environment).\n'},
+    {title: 'a deploy to a bad namespace name', args: () => ['service', 'deploy', 'cart', '--endpoint', 'nope', '-n', 'Shop_NS'], stderr: /^Error: Invalid namespace "Shop_NS": /},
     {title: 'a bad --timeout', args: () => ['service', 'deploy', 'cart', '--endpoint', 'k8s', '--timeout', 'soon'], stderr: 'Error: --timeout "soon" is not a duration; write it like 90s, 5m or 1h30m.\n'},
   ]
 
