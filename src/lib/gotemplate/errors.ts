@@ -47,5 +47,6 @@ export function positionOf(text: string, pos: number): TemplatePosition {
       lineStart = i + 1
     }
   }
-  return {line, column: end - lineStart + 1}
+  // Columns count characters (code points), as an editor shows them.
+  return {line, column: [...text.slice(lineStart, end)].length + 1}
 }

@@ -277,14 +277,16 @@ class State {
     this.vars = [{name: '$', value: data}]
   }
 
-  private step(pos: number): void {
-    if (++this.steps > this.limits.maxSteps) {
+  /** Count work: one step per node, command and iteration, more for functions over long strings. */
+  private step(pos: number, cost = 1): void {
+    this.steps += cost
+    if (this.steps > this.limits.maxSteps) {
       throw new TemplateFault(pos, `stopped after ${this.limits.maxSteps} steps: the template does too much work (a huge or endless range?)`)
     }
   }
 
   private write(pos: number, s: string): void {
-    this.outputBytes += s.length <= 64 ? byteLength(s) : Buffer.byteLength(s, 'utf8')
+    this.outputBytes += byteLength(s)
     if (this.outputBytes > this.limits.maxOutputBytes) {
       throw new TemplateFault(pos, `output is larger than ${this.limits.maxOutputBytes} bytes`)
     }
@@ -292,7 +294,8 @@ class State {
   }
 
   private fail(pos: number, context: string, message: string): never {
-    throw new TemplateFault(pos, `executing <${context}>: ${message}`)
+    const shown = context.length > 80 ? context.slice(0, 77) + '...' : context
+    throw new TemplateFault(pos, `executing <${shown}>: ${message}`)
   }
 
   walk(dot: GoValue, node: Node): void {
@@ -574,6 +577,10 @@ class State {
     if (typeof result === 'string' && result.length > this.limits.maxOutputBytes) {
       this.fail(cmd.pos, context, `${node.name} made a string larger than ${this.limits.maxOutputBytes} bytes`)
     }
+    // A step per 64 characters read or made, so loops over long strings stop in time too.
+    let chars = typeof result === 'string' ? result.length : 0
+    for (const a of argv) if (typeof a === 'string') chars += a.length
+    if (chars >= 64) this.step(cmd.pos, chars >> 6)
     return result
   }
 

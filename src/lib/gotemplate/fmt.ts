@@ -1,5 +1,5 @@
 // Go's fmt (Sprint, Sprintln, Sprintf) and strconv.Quote for the values templates see.
-import {type GoMap, GoUint8, type GoValue, byteLength, kindOf, sortedKeys, typeName} from './values.js'
+import {type GoMap, GoUint8, type GoValue, kindOf, sortedKeys, typeName} from './values.js'
 
 /** A printf feature this engine does not implement (Go would accept it). */
 export class FormatUnsupported extends Error {}
@@ -157,15 +157,18 @@ class Printer {
       case 'O':
         return this.fmtInteger(value, signed, 8, verb)
       case 'q':
-        return this.pad(this.f.sharp && canBackquote(runeString(value)) && runeString(value) !== '`' ? '`' + runeString(value) + '`' : quoteRune(value, this.f.plus))
+        return this.pad(quoteRune(value, this.f.plus))
       case 'U': {
-        if (this.f.sharp) throw new FormatUnsupported('%#U is not supported')
-        if (value < 0n) throw new FormatUnsupported('%U of a negative number is not supported')
-        const hex = value.toString(16).toUpperCase()
+        // Go formats the value as a uint64 here.
+        const u = value < 0n ? value + 2n ** 64n : value
         const prec = this.f.precPresent && this.f.prec > 4 ? this.f.prec : 4
+        let out = 'U+' + u.toString(16).toUpperCase().padStart(prec, '0')
+        if (this.f.sharp && u <= 0x10_ffffn && !(u >= 0xd8_00n && u < 0xe0_00n) && isPrint(String.fromCodePoint(Number(u)))) {
+          out += ` '${String.fromCodePoint(Number(u))}'`
+        }
         const oldZero = this.f.zero
         this.f.zero = false
-        this.pad('U+' + hex.padStart(prec, '0'))
+        this.pad(out)
         this.f.zero = oldZero
         return
       }
@@ -203,13 +206,15 @@ class Printer {
       case 'b':
       case 'x':
       case 'X':
-        throw new FormatUnsupported(`%${verb} of a float is not supported`)
+        format = verb
+        prec = -1
+        break
       default:
         return this.badVerb(verb, arg)
     }
     if (this.f.precPresent) prec = this.f.prec
-    if (this.f.sharp) throw new FormatUnsupported(`the # flag with %${verb} of a float is not supported`)
     let num = formatFloat(v, format, prec)
+    if (this.f.sharp && format !== 'b') num = sharpFloat(num, format, prec)
     if (num.startsWith('-') || num.startsWith('+')) {
       // signed already
     } else {
@@ -259,7 +264,12 @@ class Printer {
       this.fmtS(typeName(arg))
       return
     }
-    if (verb === 'p') throw new FormatUnsupported('%p is not supported')
+    if (verb === 'p' && (kindOf(arg) === 'map' || kindOf(arg) === 'slice')) throw new FormatUnsupported('%p of a list or map is not supported')
+    // %w only wraps errors (and only in fmt.Errorf); %p only formats pointers.
+    if (verb === 'w' || verb === 'p') {
+      this.badVerb(verb, arg)
+      return
+    }
     this.printValue(arg, verb, 0)
   }
 
@@ -267,8 +277,9 @@ class Printer {
     switch (kindOf(v)) {
       case 'invalid':
       case 'nil': {
+        // A nil element of a list or map: written as is, without padding.
         if (depth === 0) this.buf += '<invalid reflect.Value>'
-        else this.pad('<nil>')
+        else this.buf += this.f.sharpV ? 'interface {}(nil)' : '<nil>'
         return
       }
       case 'bool': {
@@ -278,8 +289,16 @@ class Printer {
       }
       case 'int':
         return this.fmtIntegerVerb(v as bigint, true, verb, v)
-      case 'uint':
+      case 'uint': {
+        if (verb === 'v' && this.f.sharpV) {
+          const sharp = this.f.sharp
+          this.f.sharp = true
+          this.fmtInteger(BigInt((v as GoUint8).value), false, 16, 'v')
+          this.f.sharp = sharp
+          return
+        }
         return this.fmtIntegerVerb(BigInt((v as GoUint8).value), false, verb, v)
+      }
       case 'float':
         return this.fmtFloat(v as number, verb, v)
       case 'string': {
@@ -301,29 +320,27 @@ class Printer {
         }
       }
       case 'slice': {
-        if (this.f.sharpV) throw new FormatUnsupported('%#v is not supported')
-        this.buf += '['
         const list = v as GoValue[]
+        this.buf += this.f.sharpV ? '[]interface {}{' : '['
         for (let i = 0; i < list.length; i++) {
-          if (i > 0) this.buf += ' '
+          if (i > 0) this.buf += this.f.sharpV ? ', ' : ' '
           this.printValue(list[i], verb, depth + 1)
         }
-        this.buf += ']'
+        this.buf += this.f.sharpV ? '}' : ']'
         return
       }
       case 'map': {
-        if (this.f.sharpV) throw new FormatUnsupported('%#v is not supported')
-        this.buf += 'map['
+        this.buf += this.f.sharpV ? 'map[string]interface {}{' : 'map['
         const map = v as GoMap
         let first = true
         for (const key of sortedKeys(map)) {
-          if (!first) this.buf += ' '
+          if (!first) this.buf += this.f.sharpV ? ', ' : ' '
           first = false
           this.printValue(key, verb, depth + 1)
           this.buf += ':'
           this.printValue(map.get(key), verb, depth + 1)
         }
-        this.buf += ']'
+        this.buf += this.f.sharpV ? '}' : ']'
       }
     }
   }
@@ -434,13 +451,12 @@ export function sprintf(format: string, args: GoValue[]): string {
           break
         default: {
           if (c >= 'a' && c <= 'z' && argNum < args.length) {
-            if (c === 'v') {
+            if (c === 'v' || c === 'w') {
               p.f.sharpV = p.f.sharp
               p.f.sharp = false
               p.f.plusV = p.f.plus
               p.f.plus = false
             }
-            if (c === 'w') throw new FormatUnsupported('%w is not supported')
             p.printArg(args[argNum], c)
             argNum++
             i++
@@ -530,8 +546,7 @@ export function sprintf(format: string, args: GoValue[]): string {
     } else if (argNum >= args.length) {
       p.buf += `%!${verb}(MISSING)`
     } else {
-      if (verb === 'w') throw new FormatUnsupported('%w is not supported')
-      if (verb === 'v') {
+      if (verb === 'v' || verb === 'w') {
         p.f.sharpV = p.f.sharp
         p.f.sharp = false
         p.f.plusV = p.f.plus
@@ -591,10 +606,14 @@ function isPrint(c: string): boolean {
   return c === ' ' || PRINTABLE.test(c)
 }
 
-function escapeRune(c: string, quoteChar: string, asciiOnly: boolean): string {
-  const cp = c.codePointAt(0) ?? 0
+function escapeRune(rune: string, quoteChar: string, asciiOnly: boolean): string {
+  let c = rune
+  let cp = c.codePointAt(0) ?? 0
   // A lone surrogate cannot come from Go data; Go would hold U+FFFD.
-  if (cp >= 0xd8_00 && cp < 0xe0_00) return '\uFFFD'
+  if (cp >= 0xd8_00 && cp < 0xe0_00) {
+    c = '\uFFFD'
+    cp = 0xff_fd
+  }
   if (c === quoteChar || c === '\\') return '\\' + c
   if (asciiOnly ? cp < 0x80 && isPrint(c) : isPrint(c)) return c
   switch (c) {
@@ -749,6 +768,8 @@ export function formatFloat(v: number, format: string, prec: number): string {
   if (Number.isNaN(v)) return 'NaN'
   if (v === Infinity) return '+Inf'
   if (v === -Infinity) return '-Inf'
+  if (format === 'x' || format === 'X') return formatHexFloat(v, format, prec)
+  if (format === 'b') return formatBinaryFloat(v)
   const neg = v < 0 || Object.is(v, -0)
   const shortest = prec < 0
   let digs: Decimal
@@ -802,7 +823,106 @@ export function formatFloat(v: number, format: string, prec: number): string {
   }
 }
 
-/** Bytes Go would count for a string (for output limits). */
-export function outputBytes(s: string): number {
-  return byteLength(s)
+/** fmt's # flag for floats: always a decimal point, and %g/%v/%x keep trailing zeros. */
+function sharpFloat(formatted: string, verb: string, prec: number): string {
+  if (formatted.endsWith('Inf') || formatted.endsWith('NaN')) return formatted
+  let num = formatted.startsWith('-') || formatted.startsWith('+') ? formatted : '+' + formatted
+  let digits = 0
+  if (verb === 'g' || verb === 'G' || verb === 'x') digits = prec === -1 ? 6 : prec
+  let tail = ''
+  let hasDecimalPoint = false
+  let sawNonzeroDigit = false
+  for (let i = 1; i < num.length; i++) {
+    const c = num[i]
+    if (c === '.') {
+      hasDecimalPoint = true
+      continue
+    }
+    if (c === 'p' || c === 'P') {
+      tail = num.slice(i)
+      num = num.slice(0, i)
+      break
+    }
+    if ((c === 'e' || c === 'E') && verb !== 'x' && verb !== 'X') {
+      tail = num.slice(i)
+      num = num.slice(0, i)
+      break
+    }
+    if (c !== '0') sawNonzeroDigit = true
+    if (sawNonzeroDigit) digits--
+  }
+  if (!hasDecimalPoint) {
+    if (num.length === 2 && num[1] === '0') digits--
+    num += '.'
+  }
+  while (digits > 0) {
+    num += '0'
+    digits--
+  }
+  num += tail
+  return formatted.startsWith('-') || formatted.startsWith('+') ? num : num.slice(1)
+}
+
+/** strconv's %x and %X of a float: -0x1.yyyyp±dd. */
+function formatHexFloat(v: number, format: string, prec: number): string {
+  const view = new DataView(new ArrayBuffer(8))
+  view.setFloat64(0, v)
+  const bits = view.getBigUint64(0)
+  const neg = bits >> 63n === 1n
+  let exp = Number((bits >> 52n) & 0x7ffn)
+  let mant = bits & ((1n << 52n) - 1n)
+  if (exp === 0) exp++
+  else mant |= 1n << 52n
+  exp -= 1023
+  if (mant === 0n) exp = 0
+  mant <<= 60n - 52n
+  while (mant !== 0n && (mant & (1n << 60n)) === 0n) {
+    mant <<= 1n
+    exp--
+  }
+  const mask60 = (1n << 60n) - 1n
+  if (prec >= 0 && prec < 15) {
+    const shift = BigInt(prec * 4)
+    const extra = (mant << shift) & mask60
+    mant >>= 60n - shift
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++
+    mant <<= 60n - shift
+    if ((mant & (1n << 61n)) !== 0n) {
+      mant >>= 1n
+      exp++
+    }
+  }
+  const hex = format === 'X' ? '0123456789ABCDEF' : '0123456789abcdef'
+  let out = (neg ? '-' : '') + '0' + format + String((mant >> 60n) & 1n)
+  mant = (mant << 4n) & ((1n << 64n) - 1n)
+  const digit = (): string => {
+    const d = hex[Number((mant >> 60n) & 15n)]
+    mant = (mant << 4n) & ((1n << 64n) - 1n)
+    return d
+  }
+  if (prec < 0 && mant !== 0n) {
+    out += '.'
+    while (mant !== 0n) out += digit()
+  } else if (prec > 0) {
+    out += '.'
+    for (let i = 0; i < prec; i++) out += digit()
+  }
+  out += format === 'X' ? 'P' : 'p'
+  out += exp < 0 ? '-' : '+'
+  const e = Math.abs(exp)
+  return out + (e < 10 ? '0' + e : String(e))
+}
+
+/** strconv's %b of a float: decimal mantissa, binary exponent. */
+function formatBinaryFloat(v: number): string {
+  const view = new DataView(new ArrayBuffer(8))
+  view.setFloat64(0, v)
+  const bits = view.getBigUint64(0)
+  const neg = bits >> 63n === 1n
+  let exp = Number((bits >> 52n) & 0x7ffn)
+  let mant = bits & ((1n << 52n) - 1n)
+  if (exp === 0) exp++
+  else mant |= 1n << 52n
+  exp += -1023 - 52
+  return `${neg ? '-' : ''}${mant}p${exp < 0 ? '-' : '+'}${Math.abs(exp)}`
 }

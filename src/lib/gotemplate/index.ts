@@ -15,7 +15,8 @@
  * - printing a nil value ({{.x}} where x is null, {{index .m "missing"}}) is an
  *   error, where Go writes "<no value>";
  * - define, template and block, other Go builtins (html, js, call, slice,
- *   urlquery), complex and hexadecimal-float constants are refused at parse time;
+ *   urlquery) and complex constants are refused at parse time; printf's %p of a
+ *   list or map (an address) is refused;
  * - execution stops after maxSteps steps or maxOutputBytes of output.
  *
  * Data: see values.ts (a safe integer is Go's int, any other number float64).

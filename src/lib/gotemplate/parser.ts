@@ -511,54 +511,88 @@ function charConstant(item: Item): NumberNode {
 
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
+const UINT64_MAX = 2n ** 64n - 1n
 
-/** Underscores only between digits, or between a base prefix and a digit. */
-function underscoreOK(body: string): boolean {
-  let digits = body
-  if (/^0[xXoObB]/.test(digits)) digits = digits.slice(2).replace(/^_/, '')
-  return /^[0-9a-fA-F]+(_[0-9a-fA-F]+)*$/.test(digits)
+/** strconv's underscoreOK: underscores only between digits, or after a base prefix. */
+function underscoreOK(text: string): boolean {
+  let s = text.replace(/^[+-]/, '')
+  let saw = '^'
+  let hex = false
+  if (/^0[bBoOxX]/.test(s)) {
+    saw = '0'
+    hex = /^0[xX]/.test(s)
+    s = s.slice(2)
+  }
+  for (const c of s) {
+    if ((c >= '0' && c <= '9') || (hex && /[a-fA-F]/.test(c))) {
+      saw = '0'
+      continue
+    }
+    if (c === '_') {
+      if (saw !== '0') return false
+      saw = '_'
+      continue
+    }
+    if (saw === '_') return false
+    saw = '!'
+  }
+  return saw !== '_'
 }
 
-/** Go's strconv.ParseInt(text, 0, 64), or undefined. */
-function parseGoInt(text: string): bigint | undefined {
-  const m = /^([+-]?)(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9_]*)$/.exec(text)
-  if (!m) return undefined
-  let body = m[2]
-  if (body.includes('_')) {
-    if (!underscoreOK(body)) return undefined
-    body = body.replaceAll('_', '')
-  }
+/** Go's strconv.ParseUint(text, 0, 64) (signed: ParseInt(text, 0, 64)), or undefined. */
+function parseGoInteger(text: string, signed: boolean): bigint | undefined {
+  if (text.includes('_') && !underscoreOK(text)) return undefined
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text.replaceAll('_', ''))
+  if (!m || (m[1] && !signed)) return undefined
+  const body = m[2]
   let value: bigint
-  if (/^0[xX]/.test(body)) value = BigInt('0x' + body.slice(2))
-  else if (/^0[oO]/.test(body)) value = BigInt('0o' + body.slice(2))
-  else if (/^0[bB]/.test(body)) value = BigInt('0b' + body.slice(2))
+  if (/^0[xXoObB]/.test(body)) value = BigInt('0' + body[1].toLowerCase() + body.slice(2))
   else if (body.length > 1 && body.startsWith('0')) value = BigInt('0o' + body.slice(1))
   else value = BigInt(body)
   if (m[1] === '-') value = -value
-  if (value < INT64_MIN || value > INT64_MAX) return undefined
+  if (signed ? value < INT64_MIN || value > INT64_MAX : value > UINT64_MAX) return undefined
   return value
+}
+
+/** Go's strconv.ParseFloat(text, 64) for decimal and hexadecimal literals; undefined on error or overflow. */
+function parseGoFloat(text: string): number | undefined {
+  if (text.includes('_') && !underscoreOK(text)) return undefined
+  const s = text.replaceAll('_', '')
+  let value: number
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(s)
+  if (hex) {
+    const [, sign, whole, frac = '', exp] = hex
+    if (whole.length + frac.length === 0) return undefined
+    const mantissa = Number(BigInt('0x' + (whole + frac || '0')))
+    value = mantissa * 2 ** (Number(exp) - 4 * frac.length)
+    if (sign === '-') value = -value
+  } else if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) {
+    value = Number(s)
+  } else {
+    return undefined
+  }
+  return Number.isFinite(value) ? value : undefined
 }
 
 function numberConstant(item: Item): NumberNode {
   const text = item.val
   if (text.endsWith('i')) throw new TemplateFault(item.pos, `complex number ${text} is not supported`)
   const node: NumberNode = {type: 'number', pos: item.pos, text}
-  const int = parseGoInt(text)
+  const int = parseGoInteger(text, true)
   if (int !== undefined) {
     node.int = int
     node.float = Number(int)
     return node
   }
-  if (/[pP]/.test(text) || /^[+-]?0[xXoObB]/.test(text)) {
-    if (/^[+-]?0[xX][0-9a-fA-F_]+$/.test(text)) throw new TemplateFault(item.pos, `integer overflow: ${JSON.stringify(text)}`)
-    throw new TemplateFault(item.pos, `illegal number syntax: ${JSON.stringify(text)}`)
+  const uint = parseGoInteger(text, false)
+  if (uint !== undefined) {
+    // Fits uint64 but not int: Go fails only when it evaluates the constant.
+    node.float = Number(uint)
+    return node
   }
-  if (!/^[+-]?(\d(_?\d)*)?(\.(\d(_?\d)*)?)?([eE][+-]?\d(_?\d)*)?$/.test(text) || !/\d/.test(text.replace(/[eE].*/, ''))) {
-    throw new TemplateFault(item.pos, `illegal number syntax: ${JSON.stringify(text)}`)
-  }
-  const f = Number(text.replaceAll('_', ''))
-  if (Number.isNaN(f)) throw new TemplateFault(item.pos, `illegal number syntax: ${JSON.stringify(text)}`)
-  if (!/[.eE]/.test(text)) throw new TemplateFault(item.pos, `integer overflow: ${JSON.stringify(text)}`)
+  const f = parseGoFloat(text)
+  if (f === undefined) throw new TemplateFault(item.pos, `illegal number syntax: ${JSON.stringify(text)}`)
+  if (!/[.eEpP]/.test(text)) throw new TemplateFault(item.pos, `integer overflow: ${JSON.stringify(text)}`)
   node.float = f
   if (Number.isInteger(f) && f >= -(2 ** 63) && f < 2 ** 63) node.int = BigInt(f)
   return node

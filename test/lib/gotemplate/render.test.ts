@@ -118,3 +118,24 @@ describe('gotemplate: variables()', () => {
     expect(t.variables()).to.deep.equal(['world', 'port', 'memoryLimit', 'cpuLimit'])
   })
 })
+
+describe('gotemplate: work limits on long strings', () => {
+  it('counts the characters functions read and make, so a loop over a big value stops early', () => {
+    const data = {m: Object.fromEntries(Array.from({length: 5000}, (_, i) => [`key${i}`, 'v'.repeat(100)]))}
+    const started = Date.now()
+    const err = failure(() => renderTemplate('{{ range 1000000 }}{{ $x := printf "%v" $.m }}{{ end }}', data, {name: 'work'}))
+    expect(err.message).to.equal('template "work" line 1, column 29: stopped after 1000000 steps: the template does too much work (a huge or endless range?)')
+    expect(Date.now() - started).to.be.below(10_000)
+  })
+})
+
+describe('gotemplate: error positions', () => {
+  it('counts columns in characters and shortens long actions', () => {
+    const err = failure(() => renderTemplate(`名前: 😀 {{ printf "%s ${'x'.repeat(100)}" .missing }}`, {}, {name: 'pos'}))
+    expect(err.message).to.equal(
+      `template "pos" line 1, column 123: executing <.missing>: map has no entry for key "missing"`,
+    )
+    const long = failure(() => renderTemplate(`{{ len (printf "${'y'.repeat(100)}") 1 }}`, {}, {name: 'pos'}))
+    expect(long.message).to.equal(`template "pos" line 1, column 4: executing <len (printf "${'y'.repeat(64)}...>: wrong number of args for len: want 1 got 2`)
+  })
+})
