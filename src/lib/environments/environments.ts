@@ -8,7 +8,7 @@ import type {CredentialsOf, EndpointSpec} from '../endpoints/types.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import {assertDns1123Label} from '../names.js'
 import type {BerthDocument} from '../state/document.js'
-import {isPlainObject} from '../yaml.js'
+import {findReferences} from '../state/references.js'
 
 export interface EnvironmentSpec {
   /** The kubernetes endpoint of the cluster (a reference field: `endpoint delete` names it). */
@@ -62,36 +62,10 @@ export interface EnvironmentUser {
   field: string
 }
 
-/** Runtimes whose destination is the environment, and services whose spec or last deploy names it. */
+/** Runtimes and services whose declared reference fields name the environment (see KINDS). */
 export async function findEnvironmentUsers(ctx: BerthContext, name: string, project: string): Promise<EnvironmentUser[]> {
-  const users: EnvironmentUser[] = []
-  for (const doc of await ctx.state().list<{destination?: {environment?: string}}>('DeploymentRuntime', {project})) {
-    if (doc.spec.destination?.environment === name) users.push({kind: 'DeploymentRuntime', name: doc.metadata.name, field: 'spec.destination.environment'})
-  }
-  for (const doc of await ctx.state().list('Service', {project})) {
-    const field = findField({spec: doc.spec, status: doc.status}, name)
-    if (field) users.push({kind: 'Service', name: doc.metadata.name, field})
-  }
-  return users
-}
-
-/** The first path whose key is `environment` (or `env`) holding `name`. */
-function findField(value: unknown, name: string, at = ''): string | undefined {
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = findField(item, name, `${at}[${i}]`)
-      if (found) return found
-    }
-    return undefined
-  }
-  if (!isPlainObject(value)) return undefined
-  for (const [key, child] of Object.entries(value)) {
-    const path = at ? `${at}.${key}` : key
-    if ((key === 'environment' || key === 'env') && child === name) return path
-    const found = findField(child, name, path)
-    if (found) return found
-  }
-  return undefined
+  const refs = await findReferences(ctx.state(), {kind: 'Environment', name, project})
+  return refs.filter((r): r is typeof r & {kind: EnvironmentUser['kind']} => r.kind === 'DeploymentRuntime' || r.kind === 'Service').map((r) => ({kind: r.kind, name: r.name, field: r.field}))
 }
 
 /** Delete an environment; refused while a runtime or service uses it, naming them. */

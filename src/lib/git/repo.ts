@@ -115,17 +115,15 @@ export async function fetchRevision(remote: GitRemote, revision: string, dir: st
   await fs.mkdir(dir, {recursive: true, mode: 0o700})
   if (!(await exists(path.join(dir, 'HEAD')))) checkRun(await runGit(['init', '-q', '--bare', '.'], {cwd: dir}), 'git init')
   const url = parseGitHttpUrl(remote.url).href
-  const run = await runGit(['fetch', '-q', '--no-tags', '--depth=1', '--', url, revision], {cwd: dir, remote})
+  // Straight into a ref, so a later gc keeps the commit while it is in use.
+  const run = await runGit(['fetch', '-q', '--no-tags', '--depth=1', '--', url, `+${revision}:refs/berth/last`], {cwd: dir, remote})
   if (run.code !== 0 && !run.timedOut && /couldn't find remote ref|not our ref|unadvertised object|no such remote ref|invalid refspec|bad object/i.test(run.stderr)) {
     throw new NotFoundError(`Revision "${revision}" does not exist in ${url}.`, {hint: 'Use a branch, a tag, HEAD or a full commit id that the repository has.'})
   }
   checkRun(run, `git fetch ${url}`, remote)
-  const head = await runGit(['rev-parse', '--verify', 'FETCH_HEAD^{commit}'], {cwd: dir})
-  checkRun(head, 'git rev-parse FETCH_HEAD')
-  const commit = head.stdout.toString('utf8').trim()
-  // Keep the commit reachable from a ref so a later gc does not drop it while it is in use.
-  await runGit(['update-ref', 'refs/berth/last', commit], {cwd: dir})
-  return commit
+  const head = await runGit(['rev-parse', '--verify', 'refs/berth/last^{commit}'], {cwd: dir})
+  checkRun(head, 'git rev-parse')
+  return head.stdout.toString('utf8').trim()
 }
 
 export interface TreeFile {

@@ -8,6 +8,7 @@
  */
 import http from 'node:http'
 import https from 'node:https'
+import {createSecureContext} from 'node:tls'
 
 import type {KubeConfig} from '@kubernetes/client-node'
 
@@ -142,17 +143,15 @@ export class KubeClient {
   readonly context: string
   private readonly url: URL
   private readonly agent: http.Agent
-  private readonly tls: https.RequestOptions
   private readonly headers: Record<string, string>
   private readonly timeoutMs: number
   private readonly target: string
 
-  constructor(init: {server: string; context: string; agent: http.Agent; tls: https.RequestOptions; headers: Record<string, string>; timeoutMs: number}) {
+  constructor(init: {server: string; context: string; agent: http.Agent; headers: Record<string, string>; timeoutMs: number}) {
     this.server = init.server
     this.context = init.context
     this.url = new URL(init.server)
     this.agent = init.agent
-    this.tls = init.tls
     this.headers = init.headers
     this.timeoutMs = init.timeoutMs
     this.target = `Kubernetes API server ${init.server}`
@@ -283,8 +282,8 @@ export class KubeClient {
       headers['Content-Type'] = req.contentType ?? 'application/json'
       headers['Content-Length'] = Buffer.byteLength(body)
     }
+    // TLS settings live in the agent (one secure context for all its sockets).
     const options: https.RequestOptions = {
-      ...this.tls,
       protocol: this.url.protocol,
       hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
       port: this.url.port || undefined,
@@ -338,14 +337,13 @@ export function forbiddenInPlainWords(message: string, req: Pick<KubeRequest, 'a
  */
 export async function connectKube(options: KubeConnectionOptions): Promise<KubeClient> {
   const direct = directConnection(options)
-  const loaded = direct ?? (await loadKubeConfig(options))
-  const requestOptions: https.RequestOptions = direct?.requestOptions ?? {}
-  if (!direct) {
-    try {
-      await (loaded as LoadedKubeConfig).kubeConfig.applyToHTTPSOptions(requestOptions)
-    } catch (error) {
-      throw new ValidationError(`The credentials of ${options.source ?? 'the kubeconfig'} could not be used: ${messageOf(error)}`, {hint: options.hint, cause: error})
-    }
+  if (direct) return direct
+  const loaded = await loadKubeConfig(options)
+  const requestOptions: https.RequestOptions = {}
+  try {
+    await loaded.kubeConfig.applyToHTTPSOptions(requestOptions)
+  } catch (error) {
+    throw new ValidationError(`The credentials of ${options.source ?? 'the kubeconfig'} could not be used: ${messageOf(error)}`, {hint: options.hint, cause: error})
   }
   if (!loaded.server) throw new ValidationError(`${capitalize(options.source ?? 'the kubeconfig')} names no server for context "${loaded.selected.name}".`, {hint: options.hint})
   const headers: Record<string, string> = {}
@@ -359,41 +357,50 @@ export async function connectKube(options: KubeConnectionOptions): Promise<KubeC
   const cluster = loaded.selected.cluster.cluster
   if (cluster['insecure-skip-tls-verify'] === true) tls.rejectUnauthorized = false
   if (typeof cluster['tls-server-name'] === 'string') tls.servername = cluster['tls-server-name']
-  const maxSockets = options.maxSockets ?? 16
-  const agent = /^http:/i.test(loaded.server)
-    ? new http.Agent({keepAlive: true, maxSockets})
-    : new https.Agent({keepAlive: true, maxSockets, ...(tls as https.AgentOptions)})
-  return new KubeClient({server: loaded.server, context: loaded.selected.name, agent, tls, headers, timeoutMs: options.timeoutMs ?? 30_000})
+  return new KubeClient({server: loaded.server, context: loaded.selected.name, agent: keepAliveAgent(loaded.server, tls, options.maxSockets ?? 16), headers, timeoutMs: options.timeoutMs ?? 30_000})
 }
 
 /**
- * The request options of a self-contained kubeconfig (inline CA, a bearer token or an inline
- * client certificate, or basic auth), built without @kubernetes/client-node: importing it
- * costs more CPU than applying 200 objects. Anything else (exec plugins, auth providers,
- * files, impersonation) returns undefined and goes through client-node.
+ * The connection for a self-contained kubeconfig whose user is a token or inline client
+ * certificate (what berth stores): built without loading @kubernetes/client-node, which
+ * costs about half a second of start-up. Undefined for anything else (exec and
+ * auth-provider plugins, file references, basic auth), which goes through client-node.
  */
-function directConnection(options: KubeConnectionOptions): {selected: SelectedContext; server: string; requestOptions: https.RequestOptions} | undefined {
+function directConnection(options: KubeConnectionOptions): KubeClient | undefined {
   let selected: SelectedContext
   try {
-    selected = selectContext(parseKubeconfig(options.kubeconfig, options.source ?? 'the kubeconfig'), {context: options.context, useCurrentContext: true, source: options.source ?? 'the kubeconfig'})
+    const source = options.source ?? 'the kubeconfig'
+    selected = selectContext(parseKubeconfig(options.kubeconfig, source), {context: options.context, useCurrentContext: true, source})
   } catch {
-    return undefined // loadKubeConfig reports it
+    return undefined
   }
-  const cluster = selected.cluster.cluster
-  const user = selected.user.user
-  const simpleUser = Object.keys(user).every((k) => ['token', 'client-certificate-data', 'client-key-data', 'username', 'password'].includes(k))
-  const simpleCluster = Object.keys(cluster).every((k) => ['server', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name'].includes(k))
-  if (!simpleUser || !simpleCluster || !cluster.server) return undefined
-  const decode = (b64: string) => Buffer.from(b64, 'base64')
-  const requestOptions: https.RequestOptions = {headers: {}}
-  if (cluster['certificate-authority-data']) requestOptions.ca = decode(cluster['certificate-authority-data'])
-  if (user.token) (requestOptions.headers as Record<string, string>).Authorization = `Bearer ${user.token}`
-  if (user['client-certificate-data'] && user['client-key-data']) {
-    requestOptions.cert = decode(user['client-certificate-data'])
-    requestOptions.key = decode(user['client-key-data'])
-  } else if (user['client-certificate-data'] || user['client-key-data']) return undefined
-  if (user.username !== undefined && user.password !== undefined) requestOptions.auth = `${user.username}:${user.password}`
-  return {selected, server: cluster.server, requestOptions}
+  const {cluster} = selected.cluster
+  const {user} = selected.user
+  const server = cluster.server ?? ''
+  if (!/^https?:\/\//i.test(server)) return undefined
+  const fileRefs = [cluster['certificate-authority'], user.tokenFile, user['token-file'], user['client-certificate'], user['client-key']]
+  if (user.exec || user['auth-provider'] || user.username || user.password || user.as || fileRefs.some((f) => f !== undefined) || cluster['proxy-url']) return undefined
+  const decode = (value: string | undefined) => (value ? Buffer.from(value, 'base64') : undefined)
+  const tls: https.RequestOptions = {}
+  const ca = decode(cluster['certificate-authority-data'])
+  if (ca) tls.ca = ca
+  const cert = decode(user['client-certificate-data'])
+  const key = decode(user['client-key-data'])
+  if (cert) tls.cert = cert
+  if (key) tls.key = key
+  if (cluster['insecure-skip-tls-verify'] === true) tls.rejectUnauthorized = false
+  if (typeof cluster['tls-server-name'] === 'string') tls.servername = cluster['tls-server-name']
+  const headers: Record<string, string> = {'User-Agent': 'berth'}
+  if (user.token) headers.Authorization = `Bearer ${user.token}`
+  return new KubeClient({server, context: selected.name, agent: keepAliveAgent(server, tls, options.maxSockets ?? 16), headers, timeoutMs: options.timeoutMs ?? 30_000})
+}
+
+/** One keep-alive agent per client; one TLS context shared by its sockets (not one per connection). */
+function keepAliveAgent(server: string, tls: https.RequestOptions, maxSockets: number): http.Agent {
+  if (/^http:/i.test(server)) return new http.Agent({keepAlive: true, maxSockets})
+  const {ca, cert, key, pfx, passphrase, rejectUnauthorized, servername} = tls
+  const secureContext = pfx ? undefined : createSecureContext({ca, cert, key, passphrase})
+  return new https.Agent({keepAlive: true, maxSockets, ...(secureContext ? {secureContext} : {ca, cert, key, pfx, passphrase}), rejectUnauthorized, servername})
 }
 
 function capitalize(text: string): string {

@@ -11,7 +11,7 @@ import {loadEndpointCredentials} from '../endpoints/credentials.js'
 import {ValidationError} from '../errors.js'
 import {GitRemote, commitFile} from '../git/repo.js'
 import type {ObjectRef} from '../kube/resources.js'
-import {RuntimeDocument, checkManifestPath, getRuntime, resourceFileOf, writeRuntimeStatus} from './runtimes.js'
+import {RuntimeDocument, RuntimeSpec, RuntimeStatus, checkManifestPath, getRuntime, resourceFileOf, writeRuntimeStatus} from './runtimes.js'
 import {deleteDeployedObjects} from './sync.js'
 
 export interface PublishRuntimeOptions {
@@ -61,11 +61,13 @@ export async function publishRuntime(ctx: BerthContext, options: PublishRuntimeO
   const commit = await inScratchDir((workDir) =>
     commitFile({remote, branch, file, content: resourceFileOf(runtime), message: `DeploymentRuntime ${runtime.metadata.name}: published by berth`, workDir, author: AUTHOR}),
   )
-  const previous = runtime.status?.published
-  await writeRuntimeStatus(ctx, runtime.metadata.name, (status) => ({
-    ...status,
-    published: {repoEndpoint: options.repo, branch, file, commit: commit ?? previous?.commit ?? '', at: ctx.now().toISOString(), ...(options.repository ? {repository: options.repository} : {})},
-  }))
+  const project = await ctx.project()
+  const publish = {repoEndpoint: options.repo, ...(options.repository ? {repository: options.repository} : {}), branch, file}
+  const previous = runtime.spec.publish
+  if (!previous || JSON.stringify(previous) !== JSON.stringify(publish)) {
+    await ctx.state().update<RuntimeSpec, RuntimeStatus>('DeploymentRuntime', runtime.metadata.name, project, (doc) => ({...doc, spec: {...doc.spec, publish}}))
+  }
+  await writeRuntimeStatus(ctx, runtime.metadata.name, (status) => ({...status, published: {commit: commit ?? status.published?.commit ?? '', at: ctx.now().toISOString()}}))
   return {name: runtime.metadata.name, repo: options.repo, branch, file, ...(commit ? {commit} : {})}
 }
 
@@ -82,7 +84,7 @@ export async function deleteRuntime(ctx: BerthContext, options: {name: string; k
   const runtime: RuntimeDocument = await getRuntime(ctx, options.name)
   const deleted = options.keepResources ? [] : await deleteDeployedObjects(ctx, runtime)
   let unpublished: DeleteRuntimeResult['unpublished']
-  const published = runtime.status?.published
+  const published = runtime.spec.publish
   if (published) {
     const remote = await remoteFor(ctx, published.repoEndpoint, published.repository)
     const commit = await inScratchDir((workDir) =>

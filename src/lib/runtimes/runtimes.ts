@@ -28,6 +28,8 @@ export interface RuntimeSpec {
     namespaces: string[]
   }
   projectsRef: string[]
+  /** Where `runtime publish` keeps the resource file (repoEndpoint is a reference field). */
+  publish?: {repoEndpoint: string; repository?: string; branch: string; file: string}
 }
 
 export interface SyncedResource {
@@ -39,9 +41,13 @@ export interface SyncedResource {
   action: string
   /** sha256 of berth's managed fields after the apply: a different hash later means drift. */
   fieldsHash?: string
+  /** sha256 of the object as applied (manifest, namespace and labels). */
+  digest?: string
 }
 
 export interface RuntimeStatus {
+  /** The generation (spec) the last sync deployed. */
+  observedGeneration?: number
   /** Set by the first sync: the destination then cannot change. */
   deployed?: {environment: string; clusterEndpoint: string; namespaces: string[]; at: string}
   lastSync?: {
@@ -50,15 +56,35 @@ export interface RuntimeStatus {
     revision: string
     result: 'Synced' | 'Failed'
     error?: string
-    resources: SyncedResource[]
-    pruned: Array<Omit<SyncedResource, 'action' | 'fieldsHash'>>
+    /** One line per resource (encodeResource): 200 maps cost the YAML parser ~5x more than 200 strings. */
+    resources: string[]
+    pruned: string[]
   }
   /** The kubectl ApplySet this runtime's objects belong to. */
   applySet?: {id: string; parent: {name: string; namespace: string}; kinds: SetKind[]}
-  published?: {repoEndpoint: string; repository?: string; branch: string; file: string; commit: string; at: string}
+  published?: {commit: string; at: string}
 }
 
 export type RuntimeDocument = BerthDocument<RuntimeSpec, RuntimeStatus>
+
+/** "configured apps/v1 Deployment dr-dev/api-server 3f2a… 9b1c…": action, apiVersion, kind, namespace/name (or name), fields hash and digest or "-". */
+export function encodeResource(resource: SyncedResource): string {
+  return [resource.action, resource.apiVersion, resource.kind, resource.namespace ? `${resource.namespace}/${resource.name}` : resource.name, resource.fieldsHash ?? '-', resource.digest ?? '-'].join(' ')
+}
+
+export function decodeResource(line: string): SyncedResource {
+  const [action = '', apiVersion = '', kind = '', where = '', hash = '-', digest = '-'] = line.split(' ')
+  const slash = where.indexOf('/')
+  return {
+    apiVersion,
+    kind,
+    ...(slash >= 0 ? {namespace: where.slice(0, slash)} : {}),
+    name: slash >= 0 ? where.slice(slash + 1) : where,
+    action,
+    ...(hash === '-' ? {} : {fieldsHash: hash}),
+    ...(digest === '-' ? {} : {digest}),
+  }
+}
 
 export const RUNTIME_LABEL = 'berth.dev/runtime'
 export const PROJECT_LABEL = 'berth.dev/project'
@@ -219,10 +245,10 @@ export async function getRuntime(ctx: BerthContext, name: string): Promise<Runti
 }
 
 /**
- * Write a runtime's status without touching its spec.
- * (One place, so the store's updateStatus can replace the plain update when it lands.)
+ * Write a runtime's status without touching its spec or generation. With expectedGeneration,
+ * refused (ConflictError) if the runtime was changed meanwhile, e.g. during a long sync.
  */
-export async function writeRuntimeStatus(ctx: BerthContext, name: string, change: (status: RuntimeStatus) => RuntimeStatus): Promise<RuntimeDocument> {
+export async function writeRuntimeStatus(ctx: BerthContext, name: string, change: (status: RuntimeStatus) => RuntimeStatus, options: {expectedGeneration?: number} = {}): Promise<RuntimeDocument> {
   const project = await ctx.project()
-  return ctx.state().update<RuntimeSpec, RuntimeStatus>('DeploymentRuntime', name, project, (doc) => ({...doc, status: change(doc.status ?? {})}))
+  return ctx.state().updateStatus<RuntimeSpec, RuntimeStatus>('DeploymentRuntime', name, project, (doc) => change(doc.status ?? {}), options)
 }

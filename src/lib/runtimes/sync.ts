@@ -6,6 +6,7 @@
  * the removal of what it deployed.
  */
 import {createHash} from 'node:crypto'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {BerthContext} from '../context.js'
@@ -20,7 +21,7 @@ import type {SetKind} from '../kube/prune.js'
 import type {KubeObject, ObjectRef} from '../kube/resources.js'
 import type {WorkloadProgress} from '../kube/wait.js'
 import {berthCacheDir} from '../paths.js'
-import {PROJECT_LABEL, RUNTIME_LABEL, RuntimeDocument, RuntimeStatus, SyncedResource, getRuntime, writeRuntimeStatus} from './runtimes.js'
+import {PROJECT_LABEL, RUNTIME_LABEL, RuntimeDocument, RuntimeStatus, SyncedResource, decodeResource, encodeResource, getRuntime, writeRuntimeStatus} from './runtimes.js'
 
 export type SyncEvent =
   | {type: 'fetched'; commit: string; files: number; objects: number}
@@ -83,6 +84,14 @@ export async function fetchManifests(ctx: BerthContext, runtime: RuntimeDocument
   const remote = await remoteOf(ctx, runtime)
   const dir = cacheDirFor(ctx.env, remote.url)
   const commit = await fetchRevision(remote, runtime.spec.manifestSource.targetRevision, dir)
+  // Parsed manifests are cached per commit and path: a re-sync of the same commit skips YAML parsing.
+  const parsedCache = path.join(dir, 'berth-parsed', `${commit}-${createHash('sha256').update(runtime.spec.manifestSource.path).digest('hex').slice(0, 16)}.json`)
+  try {
+    const cached = JSON.parse(await readFile(parsedCache, 'utf8')) as {objects: KubeObject[]; sources: string[]; files: number}
+    return {commit, ...cached}
+  } catch {
+    // Not cached yet (or unreadable): parse below.
+  }
   const files = await readTreeFiles(dir, commit, runtime.spec.manifestSource.path, (file) => /\.ya?ml$/i.test(file))
   const {parseManifests} = await import('../kube/manifests.js')
   const objects: KubeObject[] = []
@@ -99,14 +108,19 @@ export async function fetchManifests(ctx: BerthContext, runtime: RuntimeDocument
       sources.push(file.path)
     }
   }
+  await mkdir(path.dirname(parsedCache), {recursive: true, mode: 0o700})
+  await writeFile(parsedCache, JSON.stringify({objects, sources, files: files.length}), {mode: 0o600})
   return {commit, objects, sources, files: files.length}
 }
 
 async function prepare(ctx: BerthContext, name: string, onEvent?: (event: SyncEvent) => void): Promise<Prepared> {
   const project = await ctx.project()
   const runtime = await getRuntime(ctx, name)
+  // The git fetch runs while the cluster's credentials are read; errors are reported in this order.
+  const fetching = fetchManifests(ctx, runtime)
+  fetching.catch(() => {})
   const target = await resolveEnvironment(ctx, runtime.spec.destination.environment)
-  const {objects, sources, commit, files} = await fetchManifests(ctx, runtime)
+  const {objects, sources, commit, files} = await fetching
   onEvent?.({type: 'fetched', commit, files, objects: objects.length})
   const namespaces = runtime.spec.destination.namespaces
   const first = namespaces[0] as string
@@ -147,6 +161,10 @@ function fieldsHashOf(live: KubeObject): string | undefined {
   return mine ? createHash('sha256').update(JSON.stringify(mine.fieldsV1 ?? {})).digest('hex').slice(0, 32) : undefined
 }
 
+function digestOf(object: KubeObject): string {
+  return createHash('sha256').update(JSON.stringify(object)).digest('hex').slice(0, 32)
+}
+
 function plainRef(ref: ObjectRef): Omit<SyncedResource, 'action' | 'fieldsHash'> {
   return {apiVersion: ref.apiVersion, kind: ref.kind, ...(ref.namespace ? {namespace: ref.namespace} : {}), name: ref.name}
 }
@@ -177,32 +195,50 @@ export async function syncRuntime(ctx: BerthContext, options: SyncRuntimeOptions
     if (!dryRun && !runtime.status?.deployed) {
       await writeRuntimeStatus(ctx, runtime.metadata.name, (status) => ({
         ...status,
+        observedGeneration: runtime.metadata.generation,
         deployed: {environment: runtime.spec.destination.environment, clusterEndpoint: prepared.clusterEndpoint, namespaces: runtime.spec.destination.namespaces, at: at()},
-      }))
+      }), {expectedGeneration: runtime.metadata.generation})
     }
     const createdNamespaces = await ensureNamespaces(client, [prepared.applySet.parent.namespace], {fieldManager: FIELD_MANAGER, dryRun, labels: {'app.kubernetes.io/managed-by': 'berth'}})
     // kubectl's order: the parent lists the union of old and new kinds before the apply, so an interrupted run can still prune.
     await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds: mergeKinds(previousKinds, kinds), tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
+    // An object whose manifest is the one applied last time, and whose fields berth manages
+    // are still berth's (no other manager took any: same managed-fields hash), would not change:
+    // skip its request. Drift (kubectl edit, another applier) changes that hash and re-applies.
+    const last = new Map((runtime.status?.lastSync?.resources ?? []).map((line) => {
+      const r = decodeResource(line)
+      return [`${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`, r]
+    }))
+    const keyOf = (ref: ObjectRef) => `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`
+    const digests = new Map(plan.map((p) => [keyOf(p.ref), digestOf(p.object)]))
     const applied = await applyObjects(client, {
       plan,
+      unchanged: (item, live) => {
+        const previous = last.get(keyOf(item.ref))
+        return previous?.digest !== undefined && previous.fieldsHash !== undefined && previous.digest === digests.get(keyOf(item.ref)) && fieldsHashOf(live) === previous.fieldsHash
+      },
       fieldManager: FIELD_MANAGER,
       forceConflicts: options.forceConflicts,
       dryRun,
       labels: {'app.kubernetes.io/managed-by': 'berth'},
       onApplied: (a) => options.onEvent?.({type: 'applied', applied: a}),
     })
-    const resources: SyncedResource[] = applied.objects.map((a) => ({...plainRef(a.ref), action: a.action, ...(dryRun ? {} : {fieldsHash: fieldsHashOf(a.live)})}))
+    const resources: SyncedResource[] = applied.objects.map((a) => ({...plainRef(a.ref), action: a.action, ...(dryRun ? {} : {fieldsHash: fieldsHashOf(a.live), digest: digests.get(keyOf(a.ref))})}))
     let pruned: ObjectRef[] = []
     const prune = options.prune !== false
     if (prune) {
       pruned = await pruneApplySet(client, {id: prepared.applySet.id, kinds: mergeKinds(previousKinds, kinds), keep: plan.map((p) => p.ref), dryRun})
       for (const ref of pruned) options.onEvent?.({type: 'pruned', ref})
-      await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds, tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
+      // The parent already lists exactly these kinds unless the set lost some.
+      if (mergeKinds(previousKinds, kinds).length !== kinds.length) {
+        await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds, tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
+      }
     }
     const record = (result: 'Synced' | 'Failed', error?: string) =>
       writeRuntimeStatus(ctx, runtime.metadata.name, (status): RuntimeStatus => ({
         ...status,
-        lastSync: {at: at(), commit, revision: runtime.spec.manifestSource.targetRevision, result, ...(error ? {error} : {}), resources, pruned: pruned.map(plainRef)},
+        observedGeneration: runtime.metadata.generation,
+        lastSync: {at: at(), commit, revision: runtime.spec.manifestSource.targetRevision, result, ...(error ? {error} : {}), resources: resources.map(encodeResource), pruned: pruned.map((ref) => encodeResource({...plainRef(ref), action: 'pruned'}))},
         applySet: {id: prepared.applySet.id, parent: prepared.applySet.parent, kinds: prune ? kinds : mergeKinds(previousKinds, kinds)},
       }))
     let workloads: SyncRuntimeResult['workloads'] = []
@@ -222,7 +258,7 @@ export async function syncRuntime(ctx: BerthContext, options: SyncRuntimeOptions
       revision: runtime.spec.manifestSource.targetRevision,
       commit,
       dryRun,
-      resources: resources.map(({fieldsHash: _hash, ...r}) => r),
+      resources: resources.map(({fieldsHash: _hash, digest: _digest, ...r}) => r),
       pruned,
       createdNamespaces: [...new Set([...createdNamespaces, ...applied.createdNamespaces])],
       workloads,
@@ -272,7 +308,7 @@ export interface RuntimeStatusResult {
   environment: string
   namespaces: string[]
   lastSync?: {at: string; commit: string; revision: string; result: string; error?: string}
-  resources: Array<Omit<SyncedResource, 'fieldsHash'> & {status: ResourceHealth; message: string}>
+  resources: Array<Omit<SyncedResource, 'fieldsHash' | 'digest'> & {status: ResourceHealth; message: string}>
 }
 
 async function clusterClientOf(ctx: BerthContext, runtime: RuntimeDocument): Promise<KubeClient> {
@@ -291,12 +327,13 @@ export async function runtimeStatus(ctx: BerthContext, name: string): Promise<Ru
   const lastSync = runtime.status?.lastSync
   const base = {name, environment: runtime.spec.destination.environment, namespaces: runtime.spec.destination.namespaces}
   if (!lastSync) return {...base, resources: []}
-  const {resources: synced, pruned: _p, ...summary} = lastSync
+  const {resources: lines, pruned: _p, ...summary} = lastSync
+  const synced = lines.map(decodeResource)
   const client = await clusterClientOf(ctx, runtime)
   try {
     const {resolveResource, resourcePath, mapLimit} = await import('../kube/resources.js')
     const {rolloutStatusOf, isWorkload} = await import('../kube/wait.js')
-    const resources = await mapLimit(synced, 16, async ({fieldsHash, ...resource}) => {
+    const resources = await mapLimit(synced, 16, async ({fieldsHash, digest: _digest, ...resource}) => {
       let live: KubeObject | undefined
       try {
         const api = await resolveResource(client, resource)
