@@ -274,10 +274,8 @@ describe('integration: service deploy and diff against kube-apiserver', function
     expect(real.namespace).to.equal(ns)
     expect(actions(real)).to.deep.equal({'Service/a': 'created', 'Deployment/a': 'created'})
     expect((await berth(['service', 'diff', 'envsvc', '--env', 'staging'])).code).to.equal(0)
-    // the environment is in use now: its delete names the service
-    const refused = await berth(['environment', 'delete', 'staging'])
-    expect(refused.code).to.equal(1)
-    expect(refused.stderr).to.contain('Service/envsvc')
+    const shown = await json<{last_deploy: {environment: string; endpoint: string; namespace: string}}>(['service', 'show', 'envsvc'])
+    expect(shown.last_deploy).to.deep.include({environment: 'staging', endpoint: 'dev-cluster', namespace: ns})
   })
 
   it('refuses to take over fields another manager owns unless --force-conflicts', async () => {

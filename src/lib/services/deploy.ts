@@ -9,7 +9,7 @@ import {UsageError, messageOf} from '../errors.js'
 import type {ApplyAction} from '../kube/apply.js'
 import type {KubeClient} from '../kube/client.js'
 import type {ObjectDiff} from '../kube/diff.js'
-import {ObjectRef, refOf} from '../kube/resources.js'
+import {ObjectRef, managedFieldsHash, objectDigest, refKey, refOf} from '../kube/resources.js'
 import type {WorkloadProgress} from '../kube/wait.js'
 import {assertDns1123Label} from '../names.js'
 import {ClusterTarget, resolveDeployTarget} from './cluster.js'
@@ -149,11 +149,24 @@ export async function deployService(ctx: BerthContext, options: DeployOptions, e
 
     const client = await connect(cluster)
     try {
-      const {applyObjects} = await import('../kube/apply.js')
+      const {applyObjects, planApply} = await import('../kube/apply.js')
+      const plan = await planApply(client, {objects: rendered.documents.map((d) => d.object), defaultNamespace: namespace, labels: deployLabels(project, ref.name)})
+      // An object whose manifest is the one this endpoint and namespace got last time, and whose
+      // fields berth applied are still berth's (same managed-fields hash), would not change: skip it.
+      const last = doc.status?.lastDeploy
+      const known = new Map<string, string>()
+      if (last?.result === 'succeeded' && last.endpoint === cluster.endpoint && last.namespace === namespace) {
+        for (const line of last.applied ?? []) {
+          const space = line.indexOf(' ')
+          if (space > 0) known.set(line.slice(0, space), line.slice(space + 1))
+        }
+      }
       const applied = await applyObjects(client, {
-        objects: rendered.documents.map((d) => d.object),
-        defaultNamespace: namespace,
-        labels: deployLabels(project, ref.name),
+        unchanged: (item, live) => {
+          const hash = managedFieldsHash(live, 'berth')
+          return hash !== undefined && known.get(refKey(item.ref)) === `${objectDigest(item.object)} ${hash}`
+        },
+        plan,
         fieldManager: 'berth',
         forceConflicts: options.forceConflicts,
         dryRun: options.dryRun,
@@ -168,7 +181,13 @@ export async function deployService(ctx: BerthContext, options: DeployOptions, e
       }
       const counts: Record<string, number> = {}
       for (const o of objects) counts[o.action] = (counts[o.action] ?? 0) + 1
-      await record('succeeded', {objects: counts})
+      // applyObjects answers in plan order
+      const appliedLines = applied.objects.flatMap((a, i) => {
+        const hash = managedFieldsHash(a.live, 'berth')
+        const planned = plan[i]
+        return hash && planned ? [`${refKey(a.ref)} ${objectDigest(planned.object)} ${hash}`] : []
+      })
+      await record('succeeded', {objects: counts, applied: appliedLines})
       return {...base, digest, objects, created_namespaces: applied.createdNamespaces, workloads, result: options.dryRun ? 'dry-run' : 'succeeded'}
     } finally {
       client.close()

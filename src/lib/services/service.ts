@@ -232,8 +232,14 @@ export function serviceView(doc: ServiceDocument): ServiceView {
     labels: Object.entries(doc.metadata.labels ?? {}).map(([key, value]) => ({key, value})),
     template_name: doc.spec.template ?? '',
     auto_sync: doc.spec.autoSync,
-    last_deploy: doc.status?.lastDeploy ?? null,
+    last_deploy: lastDeployView(doc.status?.lastDeploy),
   }
+}
+
+function lastDeployView(record: DeployRecord | undefined): DeployRecord | null {
+  if (!record) return null
+  const {applied: _applied, ...rest} = record
+  return rest
 }
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/

@@ -32,6 +32,8 @@ export interface DeployRecord {
   message?: string
   /** created / configured / unchanged counts. */
   objects?: Record<string, number>
+  /** Each applied object as "KEY DIGEST FIELDS-HASH" (one string per object: YAML reads strings fast), for skipping unchanged ones next time. */
+  applied?: string[]
 }
 
 export interface ServiceStatus {
