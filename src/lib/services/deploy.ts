@@ -101,6 +101,7 @@ function row(ref: ObjectRef): {apiVersion: string; kind: string; name: string; n
 
 export async function deployService(ctx: BerthContext, options: DeployOptions, events: DeployEvents = {}): Promise<DeployResult> {
   const {doc, project, cluster, namespace} = await prepare(ctx, options)
+  if (doc.spec.type === 'helm' && options.forceConflicts) throw new UsageError('--force-conflicts applies to k8s services; helm applies its own way.')
   const ref = {name: doc.metadata.name, production: doc.kind === 'ProductionService'}
   const base = {service_name: ref.name, production: ref.production, endpoint: cluster.endpoint, ...(cluster.environment ? {environment: cluster.environment} : {}), namespace, dry_run: Boolean(options.dryRun)}
   const timeoutMs = options.timeoutMs ?? 5 * 60_000
@@ -114,7 +115,6 @@ export async function deployService(ctx: BerthContext, options: DeployOptions, e
 
   try {
     if (doc.spec.type === 'helm') {
-      if (options.forceConflicts) throw new UsageError('--force-conflicts applies to k8s services; helm applies its own way.')
       const {helmUpgradeInstall} = await import('../helm/release.js')
       const {getTemplate} = await import('../templates/service.js')
       const chart = (await getTemplate(ctx, doc.spec.template ?? '')).spec.chart ?? {}
