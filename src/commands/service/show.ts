@@ -27,6 +27,7 @@ export default class ServiceShow extends BerthCommand<typeof ServiceShow> {
       }
       const d = view.last_deploy
       this.log(`${s.bold('Last deploy:')} ${d ? `${d.result} ${d.at} to ${d.endpoint}/${d.namespace} (${d.digest.slice(0, 19)})${d.message ? `: ${d.message}` : ''}` : 'never'}`)
+      if (view.values) this.log(`${s.bold('Values:')}\n${view.values.trimEnd()}`)
       if (view.yaml) this.log(`${s.bold('YAML:')}\n${view.yaml.trimEnd()}`)
     }
     return view

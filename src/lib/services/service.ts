@@ -45,6 +45,8 @@ export interface ServiceView {
   labels: Array<{key: string; value: string}>
   template_name: string
   auto_sync: boolean
+  /** helm: the values file given at create ("" when none). */
+  values: string
   last_deploy: DeployRecord | null
 }
 
@@ -232,6 +234,7 @@ export function serviceView(doc: ServiceDocument): ServiceView {
     labels: Object.entries(doc.metadata.labels ?? {}).map(([key, value]) => ({key, value})),
     template_name: doc.spec.template ?? '',
     auto_sync: doc.spec.autoSync,
+    values: doc.spec.values ?? '',
     last_deploy: lastDeployView(doc.status?.lastDeploy),
   }
 }
