@@ -71,13 +71,14 @@ data:
 }
 
 describe('integration: runtime save, show, sync, prune, status, diff, publish and delete with the real git server and kube-apiserver', function () {
-  this.timeout(180_000)
+  this.timeout(420_000)
   let home: ReturnType<typeof tempHome>
   let repo: ServedRepo
   let publishRepo: ServedRepo
   let namespace: string
   let env: NodeJS.ProcessEnv
   let userHome: string
+  let gitLog: string
   const berth = (args: string[]) => runBerth(args, {env, timeoutMs: 120_000})
   const kubectl = (args: string[]) => {
     const kube = kubeService()
@@ -94,7 +95,13 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
     namespace = `dr-dev-${Date.now().toString(36)}`
     repo = createServedRepo('api-server')
     publishRepo = createServedRepo('default-project')
+    // A git on PATH that records every command line berth runs it with, then runs the real git.
+    const wrapperDir = path.join(home.home, 'bin')
+    mkdirSync(wrapperDir)
+    gitLog = path.join(home.home, 'git-argv.log')
+    writeFileSync(path.join(wrapperDir, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${gitLog}'\nexec ${execFileSync('sh', ['-c', 'command -v git'], {encoding: 'utf8'}).trim()} "$@"\n`, {mode: 0o755})
     env = berthEnv(path.join(home.home, 'berth'), {
+      PATH: `${wrapperDir}:${process.env.PATH}`,
       BERTH_SECRET_STORE: 'file',
       BERTH_PASSPHRASE: PASSPHRASE,
       BERTH_PROJECT: 'nautes-labs',
@@ -186,6 +193,13 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
     const saved = await berth(['runtime', 'save', 'dr-sync', '--repo', 'api-server', '--revision', 'HEAD', '--path', 'manifests/development', '--env', 'env-dev', '--namespace', namespace, '--project-ref', 'api-server'])
     expect(saved.code, saved.stderr).to.equal(0)
 
+    const dry = jsonOf(await berth(['runtime', 'sync', 'dr-sync', '--dry-run', '--json']))
+    expect(dry).to.include({dryRun: true, commit: first})
+    expect(dry.createdNamespaces).to.deep.equal([namespace])
+    expect(dry.resources.map((r: {action: string}) => r.action)).to.deep.equal(['created', 'created', 'created'])
+    expect(spawnSync(kubeService().kubectl ?? 'kubectl', ['--kubeconfig', kubeService().adminKubeconfig, 'get', 'namespace', namespace]).status, 'a dry run creates nothing').to.equal(1)
+    expect(jsonOf(await berth(['runtime', 'status', 'dr-sync', '--json'])).resources).to.deep.equal([])
+
     const sync1 = await berth(['runtime', 'sync', 'dr-sync', '--json'])
     expect(sync1.code, sync1.stderr).to.equal(0)
     const result1 = JSON.parse(sync1.stdout)
@@ -237,7 +251,10 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
     const repaired = jsonOf(await berth(['runtime', 'sync', 'dr-sync', '--force-conflicts', '--json']))
     expect(repaired.resources.map((r: {kind: string; action: string}) => `${r.kind}:${r.action}`).sort()).to.deep.equal(['ConfigMap:configured', 'Deployment:unchanged'])
     expect(JSON.parse(kubectl(['get', 'configmap', 'api-server-settings', '-n', namespace, '-o', 'json'])).data.color).to.equal('green')
-    expect(jsonOf(await berth(['runtime', 'status', 'dr-sync', '--json'])).resources.map((r: {status: string}) => r.status)).to.deep.equal(['Healthy', 'Healthy'])
+    // In sync again (the Deployment's live health may flicker while kwok is busy).
+    const after = jsonOf(await berth(['runtime', 'status', 'dr-sync', '--json'])).resources as Array<{kind: string; status: string}>
+    expect(after.find((r) => r.kind === 'ConfigMap')?.status).to.equal('Healthy')
+    expect(after.find((r) => r.kind === 'Deployment')?.status).to.be.oneOf(['Healthy', 'Progressing'])
 
     // A manifest aimed at a foreign namespace: refused before anything is applied.
     repo.commit({'manifests/development/config/settings.yml': configMap('yellow'), 'manifests/development/worker.yaml': deployment('worker', 'blue', 'kube-system')}, 'Add a worker in the wrong namespace')
@@ -262,6 +279,11 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
     }
     expect(readFileSync(path.join(userHome, '.gitconfig'), 'utf8')).to.equal('[credential]\n\thelper = store\n[user]\n\tname = Someone Else\n')
     expect(existsSync(path.join(userHome, '.git-credentials'))).to.equal(false)
+    const argv = readFileSync(gitLog, 'utf8')
+    expect(argv).to.match(new RegExp(`fetch -q --no-tags --depth=1 -- ${repo.url.replace(/[.]/g, '\\.')} \\+HEAD:refs/berth/rev/[0-9a-f]{24}\n`))
+    expect(argv).not.to.contain(gitService().password)
+    expect(argv).not.to.contain(encodeURIComponent(gitService().password))
+    expect(argv).not.to.match(/\/\/[^/\s]*@/)
 
     const published = await berth(['runtime', 'publish', 'dr-sync', '--repo', 'default-project', '--json'])
     expect(published.code, published.stderr).to.equal(0)
@@ -269,6 +291,11 @@ describe('integration: runtime save, show, sync, prune, status, diff, publish an
     expect(pub.file).to.equal('runtimes/dr-sync.yaml')
     expect(publishRepo.git(['rev-parse', 'main']).trim()).to.equal(pub.commit)
     expect(publishRepo.git(['show', 'main:runtimes/dr-sync.yaml'])).to.contain('kind: DeploymentRuntime').and.contain(`      - ${namespace}`)
+
+    const again = await berth(['runtime', 'publish', 'dr-sync', '--repo', 'default-project'])
+    expect(again.code, again.stderr).to.equal(0)
+    expect(again.stderr).to.equal('runtimes/dr-sync.yaml on main is already up to date.\n')
+    expect(publishRepo.git(['rev-parse', 'main']).trim()).to.equal(pub.commit)
 
     const deleted = await berth(['runtime', 'delete', 'dr-sync', '--json'])
     expect(deleted.code, deleted.stderr).to.equal(0)
@@ -289,6 +316,7 @@ describe('integration: runtime sync refuses bad sources before applying anything
   let repo: ServedRepo
   let env: NodeJS.ProcessEnv
   let namespace: string
+  let commit: string
   const berth = (args: string[]) => runBerth(args, {env, timeoutMs: 90_000})
 
   before(async function () {
@@ -297,7 +325,10 @@ describe('integration: runtime sync refuses bad sources before applying anything
     home = tempHome()
     namespace = `dr-bad-${Date.now().toString(36)}`
     repo = createServedRepo('api-server-bad')
-    repo.commit({'manifests/development/deployment.yaml': deployment('api-server', 'blue'), 'manifests/development/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata: {a: [1, 2\n'}, 'A broken manifest')
+    commit = repo.commit(
+      {'manifests/development/deployment.yaml': deployment('api-server', 'blue'), 'manifests/development/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata: {a: [1, 2\n', 'manifests/ok/settings.yaml': configMap('blue')},
+      'A broken manifest',
+    )
     env = berthEnv(path.join(home.home, 'berth'), {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: PASSPHRASE, XDG_CACHE_HOME: path.join(home.home, 'cache'), GIT_PW: gitService().password, WRONG_PW: 'not-the-password!'})
     for (const args of [
       ['endpoint', 'create', 'git', 'api-server', '--url', repo.url, '--username', gitService().user, '--password-env', 'GIT_PW'],
@@ -309,6 +340,7 @@ describe('integration: runtime sync refuses bad sources before applying anything
       ['runtime', 'save', 'no-revision', '--repo', 'api-server', '--revision', 'release-9.9', '--path', 'manifests/development', '--env', 'env-dev', '--namespace', namespace],
       ['runtime', 'save', 'no-path', '--repo', 'api-server', '--revision', 'main', '--path', 'manifests/staging', '--env', 'env-dev', '--namespace', namespace],
       ['runtime', 'save', 'unreachable', '--repo', 'unreachable', '--revision', 'main', '--path', 'manifests/development', '--env', 'env-dev', '--namespace', namespace],
+      ['runtime', 'save', 'by-commit', '--repo', 'api-server', '--revision', commit, '--path', 'manifests/ok', '--env', 'env-dev', '--namespace', namespace],
       ['runtime', 'save', 'refused', '--repo', 'wrong-password', '--revision', 'main', '--path', 'manifests/development', '--env', 'env-dev', '--namespace', namespace],
     ]) {
       const result = await berth(args)
@@ -319,6 +351,12 @@ describe('integration: runtime sync refuses bad sources before applying anything
   after(() => {
     repo?.remove()
     home?.cleanup()
+  })
+
+  it('fetches a revision given as a full commit id (a dry run creates nothing)', async () => {
+    const dry = jsonOf(await berth(['runtime', 'sync', 'by-commit', '--dry-run', '--json']))
+    expect(dry.commit).to.equal(commit)
+    expect(dry.resources.map((r: {kind: string; namespace: string; action: string}) => `${r.kind}:${r.namespace}:${r.action}`)).to.deep.equal([`ConfigMap:${namespace}:created`])
   })
 
   const cases: Array<{runtime: string; code: number; stderr: RegExp}> = [

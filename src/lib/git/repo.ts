@@ -6,6 +6,7 @@
  * gitCredentialEnv (the askpass files), never the URL, argv or .git/config.
  */
 import {spawn} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {promises as fs} from 'node:fs'
 import path from 'node:path'
 
@@ -115,13 +116,21 @@ export async function fetchRevision(remote: GitRemote, revision: string, dir: st
   await fs.mkdir(dir, {recursive: true, mode: 0o700})
   if (!(await exists(path.join(dir, 'HEAD')))) checkRun(await runGit(['init', '-q', '--bare', '.'], {cwd: dir}), 'git init')
   const url = parseGitHttpUrl(remote.url).href
-  // Straight into a ref, so a later gc keeps the commit while it is in use.
-  const run = await runGit(['fetch', '-q', '--no-tags', '--depth=1', '--', url, `+${revision}:refs/berth/last`], {cwd: dir, remote})
+  // Straight into a ref of its own per revision: a later gc keeps the commit, and two syncs of
+  // different revisions sharing this clone do not read each other's result.
+  const ref = `refs/berth/rev/${createHash('sha256').update(revision).digest('hex').slice(0, 24)}`
+  const fetch = () => runGit(['fetch', '-q', '--no-tags', '--depth=1', '--', url, `+${revision}:${ref}`], {cwd: dir, remote})
+  let run = await fetch()
+  // Another berth fetching into the same clone holds its lock (shallow.lock, a ref lock): once more.
+  if (run.code !== 0 && /\.lock'?:? File exists|Unable to create '[^']*\.lock'/i.test(run.stderr)) {
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    run = await fetch()
+  }
   if (run.code !== 0 && !run.timedOut && /couldn't find remote ref|not our ref|unadvertised object|no such remote ref|invalid refspec|bad object/i.test(run.stderr)) {
     throw new NotFoundError(`Revision "${revision}" does not exist in ${url}.`, {hint: 'Use a branch, a tag, HEAD or a full commit id that the repository has.'})
   }
   checkRun(run, `git fetch ${url}`, remote)
-  const head = await runGit(['rev-parse', '--verify', 'refs/berth/last^{commit}'], {cwd: dir})
+  const head = await runGit(['rev-parse', '--verify', `${ref}^{commit}`], {cwd: dir})
   checkRun(head, 'git rev-parse')
   return head.stdout.toString('utf8').trim()
 }

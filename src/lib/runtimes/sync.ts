@@ -201,7 +201,9 @@ export async function syncRuntime(ctx: BerthContext, options: SyncRuntimeOptions
     }
     const createdNamespaces = await ensureNamespaces(client, [prepared.applySet.parent.namespace], {fieldManager: FIELD_MANAGER, dryRun, labels: {'app.kubernetes.io/managed-by': 'berth'}})
     // kubectl's order: the parent lists the union of old and new kinds before the apply, so an interrupted run can still prune.
-    await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds: mergeKinds(previousKinds, kinds), tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
+    // Under dryRun a namespace that does not exist yet cannot hold even a dry-run parent.
+    const parentWritable = !(dryRun && createdNamespaces.includes(prepared.applySet.parent.namespace))
+    if (parentWritable) await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds: mergeKinds(previousKinds, kinds), tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
     // An object whose manifest is the one applied last time, and whose fields berth manages
     // are still berth's (no other manager took any: same managed-fields hash), would not change:
     // skip its request. Drift (kubectl edit, another applier) changes that hash and re-applies.
@@ -230,7 +232,7 @@ export async function syncRuntime(ctx: BerthContext, options: SyncRuntimeOptions
       pruned = await pruneApplySet(client, {id: prepared.applySet.id, kinds: mergeKinds(previousKinds, kinds), keep: plan.map((p) => p.ref), dryRun})
       for (const ref of pruned) options.onEvent?.({type: 'pruned', ref})
       // The parent already lists exactly these kinds unless the set lost some.
-      if (mergeKinds(previousKinds, kinds).length !== kinds.length) {
+      if (parentWritable && mergeKinds(previousKinds, kinds).length !== kinds.length) {
         await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds, tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
       }
     }

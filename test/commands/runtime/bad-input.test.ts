@@ -91,3 +91,36 @@ describe('berth runtime and environment: malformed and hostile input', () => {
     expect(sync.stderr).to.match(/^Error: Environment "env-nope" not found in project "default"\./)
   })
 })
+
+describe('berth environment list and show', () => {
+  it('lists environments and shows what uses one', async () => {
+    const {home, cleanup} = tempHome()
+    try {
+      const env = berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'pa$$ phrase', GIT_TOKEN: 'glpat-x:y@z/w'})
+      await fs.writeFile(path.join(home, 'dev.kubeconfig'), KUBECONFIG)
+      for (const args of [
+        ['endpoint', 'create', 'kubernetes', 'dev-cluster', '--kubeconfig', path.join(home, 'dev.kubeconfig')],
+        ['endpoint', 'create', 'git', 'api-server', '--url', 'http://127.0.0.1:9/nautes-labs/api-server.git', '--username', 'nautes-ci', '--password-env', 'GIT_TOKEN'],
+        ['environment', 'create', 'env-dev', '--cluster', 'dev-cluster', '--namespace', 'dr-dev'],
+        ['environment', 'create', 'env-prod', '--cluster', 'dev-cluster'],
+        ['runtime', 'save', 'dr-dev', '--repo', 'api-server', '--revision', 'HEAD', '--path', 'manifests/development', '--env', 'env-dev'],
+      ]) {
+        const made = await runBerth(args, {env})
+        expect(made.code, made.stderr).to.equal(0)
+      }
+      const list = await runBerth(['environment', 'list', '--json'], {env})
+      expect(JSON.parse(list.stdout)).to.deep.equal({items: [{name: 'env-dev', cluster: 'dev-cluster', namespace: 'dr-dev'}, {name: 'env-prod', cluster: 'dev-cluster', namespace: null}]})
+      const show = JSON.parse((await runBerth(['environment', 'show', 'env-dev', '--json'], {env})).stdout)
+      expect(show).to.deep.include({name: 'env-dev', cluster: 'dev-cluster', namespace: 'dr-dev', usedBy: [{kind: 'DeploymentRuntime', name: 'dr-dev', field: 'spec.destination.environment'}]})
+      // The runtime took the environment's namespace as its destination.
+      expect(JSON.parse((await runBerth(['runtime', 'show', 'dr-dev', '--json'], {env})).stdout).destination).to.deep.equal({environment: 'env-dev', namespaces: ['dr-dev']})
+      const deleted = await runBerth(['environment', 'delete', 'env-prod'], {env})
+      expect(deleted.code).to.equal(0)
+      expect(deleted.stderr).to.equal('Deleted environment "env-prod".\n')
+      const endpointShow = JSON.parse((await runBerth(['endpoint', 'show', 'dev-cluster', '--json'], {env})).stdout)
+      expect(endpointShow.references).to.deep.include({kind: 'Environment', name: 'env-dev', field: 'spec.clusterEndpoint'})
+    } finally {
+      cleanup()
+    }
+  })
+})
