@@ -3,6 +3,8 @@
  * resource serves a kind, and whether it is namespaced), cached per API server for
  * the life of the process so an apply of hundreds of objects asks once per group-version.
  */
+import {createHash} from 'node:crypto'
+
 import {ValidationError} from '../errors.js'
 import {KubeApiError, KubeClient} from './client.js'
 
@@ -171,4 +173,20 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
   if (failed !== undefined) throw failed
   return results
+}
+
+/**
+ * A hash of the fields `manager` owns through apply on a live object (its managedFields
+ * entry): unchanged while nobody else takes or changes those fields, so together with the
+ * manifest's own digest it tells that re-applying would change nothing.
+ */
+export function managedFieldsHash(live: KubeObject, manager: string): string | undefined {
+  const entries = (live.metadata.managedFields ?? []) as Array<{manager?: string; operation?: string; fieldsV1?: unknown}>
+  const mine = entries.find((e) => e.manager === manager && e.operation === 'Apply')
+  return mine ? createHash('sha256').update(JSON.stringify(mine.fieldsV1 ?? {})).digest('hex').slice(0, 32) : undefined
+}
+
+/** A digest of an object as it will be sent (for "same manifest as last time"). */
+export function objectDigest(object: KubeObject): string {
+  return createHash('sha256').update(JSON.stringify(object)).digest('hex').slice(0, 32)
 }
