@@ -120,17 +120,24 @@ const lazyOclif = {
     })
   },
 }
-/** Lazy wrappers for a module's plain functions (lower-case names, not classes), as ESM exports. */
+/**
+ * Lazy stand-ins for a module's exports, as ESM exports: a function is called through, a class
+ * (a capitalised function) is a Proxy that constructs, reads statics and answers instanceof
+ * through the real class. Other values are not offered: importing one fails the build.
+ */
 function lazyFunctions(mod, load) {
   return Object.keys(mod)
-    .filter((name) => /^[a-z]\w*$/.test(name) && typeof mod[name] === 'function' && !/^class[\s{]/.test(Function.prototype.toString.call(mod[name])))
-    .map((name) => `export const ${name} = (...args) => ${load}().${name}(...args)`)
+    .filter((name) => /^[A-Za-z]\w*$/.test(name) && typeof mod[name] === 'function')
+    .map((name) =>
+      /^[A-Z]/.test(name)
+        ? `export const ${name} = new Proxy(function ${name}() {}, {construct: (_, args, t) => Reflect.construct(${load}().${name}, args, t === ${name} ? ${load}().${name} : t), apply: (_, self, args) => Reflect.apply(${load}().${name}, self, args), get: (_, k) => ${load}().${name}[k]})`
+        : `export const ${name} = (...args) => ${load}().${name}(...args)`,
+    )
     .join('\n')
 }
 // The yaml package (~40 modules building schemas) initialises when berth first parses or writes
 // YAML, not at start-up: `endpoint list` answers from the list cache's JSON. berth's sources import
-// 'yaml' through this facade, which offers every plain function the package exports (classes such as
-// Document are not offered: importing one fails the build with "No matching export").
+// 'yaml' through this facade, which offers every function and class the package exports.
 const lazyYaml = {
   name: 'lazy-yaml',
   setup(b) {
