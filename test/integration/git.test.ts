@@ -64,7 +64,7 @@ describe('integration: git endpoints against the real git HTTP server', function
       expect(refs.tags.map((t) => t.name)).to.include('v1.0.0')
 
       expect(spawned).to.have.length(1)
-      expect(spawned[0]!.args).to.deep.equal(['-c', 'credential.helper=', 'ls-remote', '--symref', '--', git.repoUrl])
+      expect(spawned[0]!.args).to.deep.equal(['ls-remote', '--symref', '--', git.repoUrl])
       expect(spawned[0]!.args.join(' ')).not.to.contain(git.password)
       expect(Object.values(spawned[0]!.env).join('\n')).not.to.contain(git.password)
       expect(readdirSync(tmp)).to.deep.equal([])

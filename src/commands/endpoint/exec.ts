@@ -18,7 +18,7 @@ docker-registry: DOCKER_CONFIG is a private directory whose config.json logs doc
 
 kubernetes: KUBECONFIG is a file with one context per endpoint, named after the endpoint; the first one is current, and kubectl --context NAME picks another.
 
-git, codearts-repo: GIT_ASKPASS answers git's credential prompts for each endpoint's host (one endpoint per host); your credential helpers are not asked or told about those hosts.
+git, codearts-repo: a credential helper configured for each endpoint's host answers git (one endpoint per host); your own credential helpers are not asked or told about those hosts.
 
 iam: BERTH_ACCESS_KEY_ID and BERTH_SECRET_ACCESS_KEY, HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; inherited session tokens are removed. One iam endpoint per command.
 

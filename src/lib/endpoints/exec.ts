@@ -13,9 +13,9 @@
  *   endpoint (its cluster and user too, so same-named entries of different kubeconfigs
  *   cannot shadow each other); the first endpoint's context is current. Select another
  *   with `kubectl --context NAME`.
- * - git, codearts-repo: GIT_ASKPASS answers git's prompts for each endpoint's origin
- *   (prepareGitCredentials), and GIT_CONFIG_COUNT/KEY/VALUE empty the credential helpers
- *   for those origins only, so nothing is stored by the user's helpers.
+ * - git, codearts-repo: GIT_CONFIG_COUNT/KEY/VALUE replace the credential helpers of each
+ *   endpoint's origin (only) with berth's, which answers git's credential requests from a
+ *   private file (prepareGitCredentials); nothing is stored by the user's helpers.
  * - iam: BERTH_ACCESS_KEY_ID/BERTH_SECRET_ACCESS_KEY, HUAWEICLOUD_SDK_AK/SK and
  *   AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; inherited session tokens are removed, as
  *   they belong to another key. Two iam endpoints would clash and are refused.
@@ -163,8 +163,8 @@ export async function prepareExecEnvironment(creds: readonly EndpointCredentials
       env.KUBECONFIG = file
     }
     if (plan.git.length > 0) {
-      // Terminal prompts stay as the user has them: hosts berth has no endpoint for still work.
-      const prepared = await prepareGitCredentials(plan.git.map(gitCredentialOf), dir, {baseEnv, allowTerminalPrompt: true})
+      // The user's helpers and prompts stay as they are for hosts berth has no endpoint for.
+      const prepared = await prepareGitCredentials(plan.git.map(gitCredentialOf), dir, {baseEnv})
       Object.assign(env, prepared.env)
     }
     if (plan.iam) {

@@ -51,18 +51,20 @@ const MAX_STDERR = 64 * 1024
 // or point it at another repository or config.
 const DROPPED_ENV = /^(GIT_TRACE.*|GIT_CURL_VERBOSE|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_COMMON_DIR|GIT_ASKPASS|SSH_ASKPASS|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|GIT_CONFIG_PARAMETERS|GIT_REDACT_COOKIES)$/
 
-/** The arguments git is run with: no credentials, the URL after "--". */
+/**
+ * The arguments git is run with: no credentials, the URL after "--". The credential
+ * configuration comes through the environment (prepareGitCredentials with
+ * onlyTheseCredentials): git uses exactly the credentials berth gives it and no helper
+ * of the user's config is asked or told.
+ */
 export function lsRemoteArgs(url: GitHttpUrl): string[] {
-  // An empty credential.helper drops the helpers from the user's config: git must
-  // use exactly the credentials berth gives it (through askpass), and must not
-  // store them anywhere.
-  return ['-c', 'credential.helper=', 'ls-remote', '--symref', '--', url.href]
+  return ['ls-remote', '--symref', '--', url.href]
 }
 
 /**
  * List a remote repository's branches, tags and default branch with
- * `git ls-remote --symref`, the credentials handed over through an askpass script
- * (see askpass.ts), never the URL or argv. Only http(s) transports are allowed
+ * `git ls-remote --symref`, the credentials handed over through a credential helper
+ * for the URL's origin (see askpass.ts), never the URL or argv. Only http(s) transports are allowed
  * (GIT_ALLOW_PROTOCOL), prompts are off, and git is killed after `timeoutMs`.
  * Failures become berth errors naming the step: AuthError (credentials refused),
  * ConnectionError dns/connect/tls/timeout, NotFoundError (no such repository).
@@ -124,7 +126,7 @@ export async function lsRemote(target: LsRemoteTarget, options: LsRemoteOptions 
         child.on('error', (err) => finish(null, err))
         child.on('close', (code) => finish(code))
       }),
-    {parentDir: options.tmpDir, baseEnv},
+    {parentDir: options.tmpDir, baseEnv, onlyTheseCredentials: true},
   )
 
   if (result.spawnError) {
