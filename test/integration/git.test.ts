@@ -91,6 +91,12 @@ describe('integration: git endpoints against the real git HTTP server', function
       expect(err.message).to.equal('Could not resolve the host of the Git server at https://no-such-host.invalid (DNS): Could not resolve host: no-such-host.invalid')
     })
 
+    it('quotes git\'s message unmangled when the password is one character', async () => {
+      const err = await berthRejection(lsRemote({url: 'https://nonexistent.invalid/demo.git', username: 'x', password: 'x'}))
+      expect((err as ConnectionError).step).to.equal('dns')
+      expect(err.message).to.equal('Could not resolve the host of the Git server at https://nonexistent.invalid (DNS): Could not resolve host: nonexistent.invalid')
+    })
+
     it('names the connect step for a closed port', async () => {
       const err = await berthRejection(lsRemote({url: 'http://127.0.0.1:1/demo.git', username: git.user, password: git.password}))
       expect((err as ConnectionError).step).to.equal('connect')

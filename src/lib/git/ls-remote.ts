@@ -141,7 +141,7 @@ export async function lsRemote(target: LsRemoteTarget, options: LsRemoteOptions 
     })
   }
   if (result.stdout.length > MAX_STDOUT) throw new ExternalError(`git ls-remote ${url.href} printed more than ${MAX_STDOUT / 1024 / 1024} MiB of refs; stopped.`)
-  if (result.code !== 0) throw classifyGitFailure(result.stderr, {url, password: target.password, username: target.username, name: target.name, exitCode: result.code})
+  if (result.code !== 0) throw classifyGitFailure(result.stderr, {url, name: target.name, exitCode: result.code})
   return parseLsRemote(result.stdout)
 }
 
@@ -184,47 +184,31 @@ function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`
 }
 
-/** `text` with every secret (as is, percent-encoded, and as a Basic auth token) replaced by "***". */
-export function scrubSecrets(text: string, secrets: readonly string[], username?: string): string {
-  let out = text
-  const forms = new Set<string>()
-  for (const secret of secrets) {
-    if (!secret) continue
-    forms.add(secret)
-    forms.add(encodeURIComponent(secret))
-    if (username !== undefined) forms.add(Buffer.from(`${username}:${secret}`).toString('base64'))
-  }
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('***')
-  return out
-}
-
 export interface GitFailureContext {
   url: GitHttpUrl
-  /** Scrubbed from anything quoted (also percent-encoded and inside a Basic token). */
-  password: string
-  username?: string
   name?: string
   exitCode?: number | null
 }
 
 /**
- * Turn git's stderr into a berth error naming the failed step. The stderr quoted
- * in messages has every secret scrubbed from it.
+ * Turn git's stderr into a berth error naming the failed step.
+ * Secrets stay out of the message by construction, not by masking: only git's own
+ * "fatal:"/"error:" lines are quoted, and git never holds the credentials in a URL or
+ * argument (they reach it through the credential helper) nor prints them; what the server
+ * wrote ("remote:" lines) is never quoted.
  */
 export function classifyGitFailure(stderr: string, context: GitFailureContext): BerthError {
   const {url} = context
-  // Recognise on git's own text; scrub only what is quoted (scrubbing first would mangle
-  // the words matched on when the password is short).
   const lines = stderr
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '')
   const fatal = lines.filter((l) => /^(fatal|error):/.test(l)).map((l) => l.replace(/^(fatal|error):\s*/, ''))
-  const rawDetail = fatal.at(-1) ?? lines.at(-1) ?? `git exited with ${context.exitCode ?? 'a signal'}`
+  const rawDetail = fatal.at(-1) ?? `git exited with ${context.exitCode ?? 'a signal'}`
   // curl's own message after "unable to access '<url>': ".
   const rawReason = /unable to access '[^']*':\s*(.*)$/.exec(rawDetail)?.[1] ?? rawDetail
-  // The server's words (remote: lines) are quoted too: no terminal escapes, bounded length.
-  const safe = (text: string) => printable(scrubSecrets(text, [context.password], context.username), 400)
+  // Quoted lines can still carry bytes from the server (curl's reason, "bad line length character: …"): no terminal escapes, bounded length.
+  const safe = (text: string) => printable(text, 400)
   const detail = safe(rawDetail)
   const reason = safe(rawReason)
   const all = stderr

@@ -57,11 +57,12 @@ describe('git credentials through a per-origin credential helper', () => {
 
         const answer = `username=tenant/iam-user\npassword=${password}\n`
         // git sends the username percent-decoded from the URL, and the host with the port as written.
-        for (const fields of [
+        const asked: Array<Record<string, string>> = [
           {protocol: 'https', host: 'git.example.com'},
           {protocol: 'https', host: 'git.example.com:443', path: 'group/repo.git'},
           {protocol: 'https', host: 'git.example.com', username: 'tenant/iam-user'},
-        ]) {
+        ]
+        for (const fields of asked) {
           expect(await helperAnswer(helper, req(fields)), JSON.stringify(fields)).to.deep.equal({code: 0, stdout: answer, stderr: ''})
         }
         // Another host, a look-alike host, another user, another scheme, or another action: nothing.
