@@ -1,5 +1,7 @@
 import {expect} from 'chai'
 import {promises as fs} from 'node:fs'
+import {createServer} from 'node:http'
+import {AddressInfo} from 'node:net'
 import path from 'node:path'
 
 import {berthEnv, runBerth, RunResult, tempHome} from '../helpers/cli.js'
@@ -54,6 +56,29 @@ describe('integration: endpoint create + test against the real services', functi
       expect(token.stdout).to.match(/^OK: registry\/2\.0 at http:\/\/127\.0\.0\.1:\d+, .*Bearer.*credentials accepted/i)
       const listed = JSON.parse((await berth(['endpoint', 'list', '--json'])).stdout) as Array<{name: string; lastTest?: {ok: boolean}}>
       expect(listed.find((e) => e.name === 'token')?.lastTest?.ok).to.equal(true)
+    })
+
+    it('does not take a web page at /v2/ for a registry', async () => {
+      const web = createServer((_req, res) => {
+        res.writeHead(200, {'content-type': 'text/html'})
+        res.end('<!doctype html><title>Intranet</title><p>Welcome')
+      })
+      await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve))
+      try {
+        const {port} = web.address() as AddressInfo
+        await createOk(['docker-registry', 'intranet', '--address', `http://127.0.0.1:${port}`, '--username', 'ci@corp.com', '--password-env', 'P'], {P: 'x'})
+        const tested = await berth(['endpoint', 'test', 'intranet'])
+        expect(tested.stdout).to.equal('')
+        expect(tested.stderr).to.equal(
+          'Testing docker-registry endpoint "intranet"…\n' +
+            `Error: registry 127.0.0.1:${port} answered GET /v2/, but this does not look like a registry API (no Docker-Distribution-API-Version header, and no registry token challenge).\n` +
+            'Hint: The address must be the root of a Docker registry (distribution API v2), e.g. https://registry.example.com or http://127.0.0.1:5000.\n',
+        )
+        expect(tested.code).to.equal(1)
+      } finally {
+        web.closeAllConnections()
+        await new Promise((resolve) => web.close(resolve))
+      }
     })
 
     it('fails with exit 1 naming the step: wrong password, wrong host, untrusted TLS', async function () {
