@@ -1,7 +1,7 @@
 import {AuthError, BerthError, ExternalError, NotFoundError} from '../errors.js'
 import {ConnectionError, classifyNetworkError, httpAuthError} from '../net/errors.js'
 import {RegistryAddress, parseRegistryAddress} from './address.js'
-import {AuthChallenge, findChallenge, parseAuthChallenges} from './challenge.js'
+import {AuthChallenge, checkTokenRealm, findChallenge, parseAuthChallenges} from './challenge.js'
 import {nextLinkUrl} from './link.js'
 import {assertRepositoryName} from './reference.js'
 
@@ -224,14 +224,13 @@ export class RegistryClient {
 
   /** A token from the Bearer challenge's realm, for the challenge's scope and ours. */
   private async fetchToken(challenge: AuthChallenge, scope: string | undefined): Promise<string> {
-    const realm = challenge.params.realm
-    let url: URL
-    try {
-      url = new URL(realm ?? '')
-    } catch {
-      throw new ConnectionError('protocol', `${this.target} sent a Bearer challenge without a usable realm (${realm === undefined ? 'none' : JSON.stringify(realm)}).`)
+    const realm = checkTokenRealm(challenge.params.realm, new URL(this.address.baseUrl))
+    if ('problem' in realm) {
+      throw new ConnectionError('protocol', `${this.target} sent ${realm.problem}.`, {
+        hint: 'Have the registry\'s token realm served over https. Only a registry that is itself configured as http:// may use an http realm.',
+      })
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConnectionError('protocol', `${this.target} sent a Bearer realm that is not http(s): ${url.protocol}`)
+    const {url} = realm
     const tokenServer = `${url.origin}${url.pathname}`
     const target = `token server ${tokenServer} for ${this.target}`
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service)
