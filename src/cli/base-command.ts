@@ -1,7 +1,7 @@
 import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 
 import {BerthContext} from '../lib/context.js'
-import {isBerthError} from '../lib/errors.js'
+import {FileSystemError, InterruptedError, isBerthError, isPromptInterrupt, osErrorCode} from '../lib/errors.js'
 import {Style, plainStyle, styleFor} from '../lib/output/style.js'
 
 export type BerthFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BerthCommand)['baseFlags'] & T['flags']>
@@ -66,8 +66,12 @@ export abstract class BerthCommand<T extends typeof Command> extends Command {
     if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
   }
 
-  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    if (err instanceof Errors.ExitError) throw err
+  protected override async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (thrown instanceof Errors.ExitError) throw thrown
+    // Ctrl-C at a prompt and the machine's own failures (permissions, a full or read-only disk) are not bugs.
+    let err = thrown
+    if (isPromptInterrupt(thrown)) err = new InterruptedError(undefined, {cause: thrown})
+    else if (osErrorCode(thrown)) err = FileSystemError.from(thrown, {home: this.contextValue?.home ?? process.env.BERTH_HOME})
     const exitCode = isBerthError(err) ? err.exitCode : (err.oclif?.exit ?? (err instanceof Errors.CLIError ? 2 : 1))
     const known = isBerthError(err) || err instanceof Errors.CLIError
     const message = known ? err.message : `Internal error: ${err.message || String(err)}`
