@@ -19,11 +19,11 @@
  * anything, and is removed when the command ends.
  */
 import {promises as fs, rmSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import type {CredentialsOf} from '../endpoints/types.js'
 import {UsageError, ValidationError} from '../errors.js'
+import {makePrivateTempDir, privateTempRoot} from '../fs/private-temp.js'
 import {parseGitHttpUrl} from './url.js'
 
 export interface GitCredential {
@@ -169,14 +169,14 @@ export async function prepareGitCredentials(
 }
 
 export interface WithGitCredentialsOptions extends PrepareGitCredentialsOptions {
-  /** Where the private temporary directory is made (default: the OS temp directory). */
+  /** Where the private temporary directory is made (default: $XDG_RUNTIME_DIR, else the OS temp directory). */
   parentDir?: string
 }
 
 /**
  * Run `fn` with git credentials prepared in a fresh private temporary directory
  * (mkdtemp, 0700), and remove that directory afterwards, whether `fn` succeeds or
- * throws, and also if the process exits meanwhile. `fn` gets the environment to
+ * throws, and also if the process exits meanwhile (after SIGKILL, the next run does). `fn` gets the environment to
  * add to git's and the directory itself (a safe, empty working directory for git).
  */
 export async function withGitCredentials<R>(
@@ -184,11 +184,10 @@ export async function withGitCredentials<R>(
   fn: (prepared: {env: Record<string, string>; dir: string}) => Promise<R>,
   options: WithGitCredentialsOptions = {},
 ): Promise<R> {
-  const root = await fs.mkdtemp(path.join(options.parentDir ?? os.tmpdir(), 'berth-git-'))
+  const root = await makePrivateTempDir('berth-git-', options.parentDir ?? (await privateTempRoot(options.baseEnv ?? process.env)))
   const removeNow = () => rmSync(root, {recursive: true, force: true})
   process.on('exit', removeNow)
   try {
-    await fs.chmod(root, 0o700)
     const prepared = await prepareGitCredentials(creds, root, options)
     return await fn({env: prepared.env, dir: root})
   } finally {
