@@ -15,7 +15,7 @@ export interface RunResult {
 export interface RunOptions {
   env?: NodeJS.ProcessEnv
   /** Written to the child's stdin, which is then closed. */
-  input?: string
+  input?: string | Buffer
   cwd?: string
   timeoutMs?: number
 }

@@ -110,6 +110,18 @@ describe('docker credential helper', function () {
       expect(notFound).to.deep.include({code: 1, stdout: 'credentials not found in native keychain\n'})
     })
 
+    it('store refuses a secret with a line break or a NUL, as endpoint create does, creating nothing', async () => {
+      for (const [secret, problem] of [
+        ['two\nlines', 'contains a line break; a password, token or key is one line (git and docker cannot be given one with a line break).'],
+        ['nul\u0000byte', 'contains a NUL byte, which no tool berth hands it to can carry.'],
+      ]) {
+        const stored = await box.run(['credential', 'docker', 'store'], {input: JSON.stringify({ServerURL: reg.tokenAddr, Username: 'ci@corp.com', Secret: secret})})
+        expect(stored).to.deep.include({code: 1, stdout: `The secret docker gave ${problem}\n`})
+      }
+      const list = await box.run(['endpoint', 'list', '--json'])
+      expect(JSON.parse(list.stdout)).to.deep.equal([])
+    })
+
     it('erase keeps an endpoint made with berth endpoint create', async () => {
       await createRegistryEndpoint(box, 'mine', `http://${reg.basicAddr}`, reg.user, reg.password)
       const before = readFileSync(path.join(box.home, 'projects', 'default', 'endpoints', 'mine.yaml'), 'utf8')

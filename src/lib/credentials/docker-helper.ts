@@ -32,6 +32,7 @@ import {readEndpointSecret} from '../endpoints/credentials.js'
 import {createEndpoint, deleteEndpoint, updateEndpoint} from '../endpoints/service.js'
 import type {EndpointDocument, EndpointSpec, EndpointStatus} from '../endpoints/types.js'
 import {BerthError, ConflictError, NotFoundError, ValidationError, messageOf} from '../errors.js'
+import {assertSecretValue} from '../input/secret-input.js'
 import {dns1123LabelProblem, printable} from '../names.js'
 import {parseRegistryAddress, registryMatchKey} from '../registry/address.js'
 
@@ -76,6 +77,7 @@ export async function storeDockerCredential(ctx: BerthContext, credential: Docke
   const server = credential.ServerURL.trim()
   if (!server) throw new ValidationError(MISSING_SERVER_URL)
   if (!credential.Username) throw new ValidationError(MISSING_USERNAME)
+  assertSecretValue('The secret docker gave', credential.Secret)
   const key = registryMatchKey(server)
   if (!key) throw new ValidationError(`${JSON.stringify(printable(server))} is not a registry host.`)
   const existing = await findRegistryEndpoint(ctx, server)
