@@ -74,6 +74,17 @@ describe('docker credential helper', function () {
       expect(empty).to.deep.include({code: 1, stdout: 'no credentials server URL\n'})
     })
 
+    it('get refuses to pick silently between two endpoints of one registry', async () => {
+      await createRegistryEndpoint(box, 'ci', `http://${reg.basicAddr}`, reg.user, reg.password)
+      await createRegistryEndpoint(box, 'deploy', `http://${reg.basicAddr}`, reg.user, reg.password)
+      const result = await box.run(['credential', 'docker', 'get'], {input: reg.basicAddr})
+      expect(result).to.deep.include({
+        code: 1,
+        stdout: `Endpoints "ci" and "deploy" all serve the registry ${reg.basicAddr}; berth does not pick one silently.\n`,
+        stderr: 'Hint: Mark the one docker should use: berth endpoint update ci --default-for-host\n',
+      })
+    })
+
     it('list maps each registry host to its username, without secrets', async () => {
       await createRegistryEndpoint(box, 'basic', `http://${reg.basicAddr}`, reg.user, reg.password)
       await createRegistryEndpoint(box, 'token', `http://${reg.tokenAddr}/`, 'other-user', reg.password)

@@ -15,8 +15,10 @@
  *
  * Matching: the docker-registry endpoints of the current project (BERTH_PROJECT, then the
  * "project" setting) whose address has the server's host and port, compared the way
- * docker names registries: scheme, path and case ignored, ":443" the same as no port,
- * every Docker Hub alias the same. Several matches: the first by name.
+ * docker names registries: scheme and case ignored, ":443" the same as no port, every
+ * Docker Hub alias the same. Several matches: the one whose address path is the longest
+ * prefix of the server's path, then the one labelled berth.dev/default-for-host=true
+ * (endpoint create/update --default-for-host); otherwise the action fails naming them.
  *
  * store: updates the username and password of the matching endpoint; with none, creates
  * one named after the host (DNS-1123: "127.0.0.1:5000" → "127-0-0-1-5000", Docker Hub →
@@ -45,6 +47,8 @@ export const MISSING_SERVER_URL = 'no credentials server URL'
 export const MISSING_USERNAME = 'no credentials username'
 
 export const MANAGED_BY_LABEL = 'berth.dev/managed-by'
+/** Set (to "true") on the endpoint docker gets when several serve one registry host (endpoint create/update --default-for-host). */
+export const DEFAULT_FOR_HOST_LABEL = 'berth.dev/default-for-host'
 export const MANAGED_BY_HELPER = 'docker-credential-berth'
 
 const MAX_INPUT_BYTES = 64 * 1024
@@ -206,10 +210,42 @@ async function registryEndpoints(ctx: BerthContext): Promise<EndpointDocument[]>
   return docs.filter((d) => d.spec.type === 'docker-registry')
 }
 
-async function findRegistryEndpoint(ctx: BerthContext, server: string): Promise<EndpointDocument | undefined> {
+/**
+ * The endpoint that answers for a server docker names, by one documented rule: among the
+ * docker-registry endpoints with the server's host (and port), the one whose address path is
+ * the longest prefix of the server's path; then the one labelled berth.dev/default-for-host;
+ * a choice left between several is refused (ConflictError) rather than made silently.
+ */
+export function pickRegistryEndpoint<D extends EndpointDocument>(server: string, docs: readonly D[]): D | undefined {
   const key = registryMatchKey(server)
   if (!key) return undefined
-  return (await registryEndpoints(ctx)).find((doc) => doc.spec.address !== undefined && registryMatchKey(doc.spec.address) === key)
+  const wanted = pathSegments(server)
+  let best: Array<{doc: D; depth: number}> = []
+  for (const doc of docs) {
+    if (doc.spec.address === undefined || registryMatchKey(doc.spec.address) !== key) continue
+    const own = pathSegments(doc.spec.address)
+    if (!own.every((segment, i) => wanted[i] === segment)) continue
+    if (best.length === 0 || own.length > best[0]!.depth) best = [{doc, depth: own.length}]
+    else if (own.length === best[0]!.depth) best.push({doc, depth: own.length})
+  }
+  if (best.length <= 1) return best[0]?.doc
+  const marked = best.filter((b) => b.doc.metadata.labels?.[DEFAULT_FOR_HOST_LABEL] === 'true')
+  if (marked.length === 1) return marked[0]!.doc
+  const names = best.map((b) => `"${b.doc.metadata.name}"`)
+  throw new ConflictError(`Endpoints ${names.slice(0, -1).join(', ')} and ${names.at(-1)} all serve the registry ${key}${marked.length > 1 ? ' and are all marked as its default' : ''}; berth does not pick one silently.`, {
+    hint: `Mark the one docker should use: berth endpoint update ${best[0]!.doc.metadata.name} --default-for-host`,
+  })
+}
+
+/** The path of a registry address or server URL, as segments ("https://h/v1/" → ["v1"]). */
+function pathSegments(address: string): string[] {
+  const rest = address.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+  const slash = rest.indexOf('/')
+  return slash < 0 ? [] : rest.slice(slash + 1).split('/').filter((s) => s !== '')
+}
+
+async function findRegistryEndpoint(ctx: BerthContext, server: string): Promise<EndpointDocument | undefined> {
+  return pickRegistryEndpoint(server, await registryEndpoints(ctx))
 }
 
 function hostKey(address: string | undefined): string | undefined {

@@ -2,8 +2,9 @@ import {expect} from 'chai'
 import {Readable} from 'node:stream'
 
 import {BerthContext} from '../../../src/lib/context.js'
-import {addressForServer, endpointNameForHost, parseStoreInput, runDockerCredentialAction} from '../../../src/lib/credentials/docker-helper.js'
-import {ValidationError} from '../../../src/lib/errors.js'
+import {addressForServer, endpointNameForHost, parseStoreInput, pickRegistryEndpoint, runDockerCredentialAction} from '../../../src/lib/credentials/docker-helper.js'
+import type {EndpointDocument} from '../../../src/lib/endpoints/types.js'
+import {ConflictError, ValidationError} from '../../../src/lib/errors.js'
 import {tempHome} from '../../helpers/cli.js'
 
 describe('docker credential helper (library)', () => {
@@ -43,5 +44,39 @@ describe('docker credential helper (library)', () => {
     } finally {
       cleanup()
     }
+  })
+
+  describe('pickRegistryEndpoint: one documented rule for several endpoints of one registry', () => {
+    const doc = (name: string, address: string, labels?: Record<string, string>) =>
+      ({apiVersion: 'berth.dev/v1alpha1', kind: 'Endpoint', metadata: {name, project: 'default', ...(labels ? {labels} : {})}, spec: {type: 'docker-registry', address, username: 'u'}}) as unknown as EndpointDocument
+
+    it('picks the only match, ignoring scheme, case and :443', () => {
+      const docs = [doc('a', 'https://Registry.example.com:443'), doc('b', 'http://127.0.0.1:5000')]
+      expect(pickRegistryEndpoint('registry.example.com', docs)?.metadata.name).to.equal('a')
+      expect(pickRegistryEndpoint('127.0.0.1:5001', docs)).to.equal(undefined)
+    })
+
+    it('prefers the longest address path that is a prefix of the server path, then the marked one', () => {
+      const docs = [doc('hub', 'https://index.docker.io'), doc('hub-v1', 'https://index.docker.io/v1'), doc('other', 'https://index.docker.io/v2')]
+      expect(pickRegistryEndpoint('https://index.docker.io/v1/', docs)?.metadata.name).to.equal('hub-v1')
+      const twins = [doc('ci', 'https://registry.example.com'), doc('deploy', 'https://registry.example.com', {'berth.dev/default-for-host': 'true'})]
+      expect(pickRegistryEndpoint('registry.example.com', twins)?.metadata.name).to.equal('deploy')
+    })
+
+    it('refuses to pick silently between several unmarked (or several marked) endpoints', () => {
+      const twins = [doc('ci', 'https://registry.example.com'), doc('deploy', 'https://registry.example.com'), doc('zz', 'https://registry.example.com')]
+      const error = (() => {
+        try {
+          pickRegistryEndpoint('registry.example.com', twins)
+        } catch (e) {
+          return e as ConflictError
+        }
+      })()
+      expect(error).to.be.instanceOf(ConflictError)
+      expect(error!.message).to.equal('Endpoints "ci", "deploy" and "zz" all serve the registry registry.example.com; berth does not pick one silently.')
+      expect(error!.hint).to.equal('Mark the one docker should use: berth endpoint update ci --default-for-host')
+      const marked = twins.slice(0, 2).map((d) => ({...d, metadata: {...d.metadata, labels: {'berth.dev/default-for-host': 'true'}}}))
+      expect(() => pickRegistryEndpoint('registry.example.com', marked)).to.throw('Endpoints "ci" and "deploy" all serve the registry registry.example.com and are all marked as its default; berth does not pick one silently.')
+    })
   })
 })
