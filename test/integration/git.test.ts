@@ -15,7 +15,7 @@ import {lsRemote} from '../../src/lib/git/ls-remote.js'
 import {ConnectionError} from '../../src/lib/net/errors.js'
 import {ROOT, berthEnv, runBerth, tempHome} from '../helpers/cli.js'
 import {GitService, requireService} from '../helpers/services.js'
-import {FIXTURE_PASSPHRASE, writeGitEndpoint} from '../lib/credentials/endpoint-fixtures.js'
+import {FIXTURE_PASSPHRASE, writeGitEndpoint} from '../lib/credential-helpers/endpoint-fixtures.js'
 import {berthRejection} from '../helpers/files.js'
 
 const run = promisify(execFile)

@@ -1,5 +1,5 @@
 import {BerthCommand} from '../../../cli/base-command.js'
-import {runDockerCredentialAction} from '../../../lib/credentials/docker-helper.js'
+import {runDockerCredentialAction} from '../../../lib/credential-helpers/docker-helper.js'
 
 export default class CredentialDockerErase extends BerthCommand<typeof CredentialDockerErase> {
   static override summary = 'Delete the endpoint docker login created for a registry.'

@@ -1,5 +1,5 @@
 import {BerthCommand} from '../../../cli/base-command.js'
-import {runDockerCredentialAction} from '../../../lib/credentials/docker-helper.js'
+import {runDockerCredentialAction} from '../../../lib/credential-helpers/docker-helper.js'
 
 export default class CredentialDockerGet extends BerthCommand<typeof CredentialDockerGet> {
   static override summary = 'Answer docker with the credentials of the matching docker-registry endpoint.'

@@ -1,5 +1,5 @@
 import {BerthCommand} from '../../../cli/base-command.js'
-import {runDockerCredentialAction} from '../../../lib/credentials/docker-helper.js'
+import {runDockerCredentialAction} from '../../../lib/credential-helpers/docker-helper.js'
 
 export default class CredentialDockerList extends BerthCommand<typeof CredentialDockerList> {
   static override summary = 'List the registries berth has credentials for, as docker expects.'

@@ -1,5 +1,5 @@
 import {BerthCommand} from '../../../cli/base-command.js'
-import {runDockerCredentialAction} from '../../../lib/credentials/docker-helper.js'
+import {runDockerCredentialAction} from '../../../lib/credential-helpers/docker-helper.js'
 
 export default class CredentialDockerStore extends BerthCommand<typeof CredentialDockerStore> {
   static override summary = 'Save credentials from docker login as a docker-registry endpoint.'

@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import {Readable} from 'node:stream'
 
 import {BerthContext} from '../../../src/lib/context.js'
-import {addressForServer, endpointNameForHost, parseStoreInput, pickRegistryEndpoint, runDockerCredentialAction} from '../../../src/lib/credentials/docker-helper.js'
+import {addressForServer, endpointNameForHost, parseStoreInput, pickRegistryEndpoint, runDockerCredentialAction} from '../../../src/lib/credential-helpers/docker-helper.js'
 import type {EndpointDocument} from '../../../src/lib/endpoints/types.js'
 import {ConflictError, ValidationError} from '../../../src/lib/errors.js'
 import {tempHome} from '../../helpers/cli.js'
