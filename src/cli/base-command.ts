@@ -78,7 +78,8 @@ export abstract class BerthCommand<T extends typeof Command> extends Command {
     const hint = isBerthError(err) ? err.hint : undefined
     if (this.jsonEnabled()) {
       const code = isBerthError(err) ? err.code : known ? 'usage' : 'internal'
-      this.logJson({error: {code, message, ...(hint ? {hint} : {}), exitCode}})
+      // One shape for every error: a missing hint or step is null, never an absent key.
+      this.logJson({error: {code, message, hint: hint ?? null, step: (isBerthError(err) ? err.step : undefined) ?? null, exitCode}})
     }
     const style = await this.err()
     process.stderr.write(`${style.red('Error:')} ${message}\n`)

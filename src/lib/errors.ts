@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'keychain-unavailable'
   | 'cancelled'
   | 'filesystem'
+  | 'connection'
 
 export interface ErrorOptions {
   hint?: string
@@ -26,6 +27,8 @@ export class BerthError extends Error {
   readonly exitCode: number
   readonly code: ErrorCode
   readonly hint?: string
+  /** The step of a connection that failed (dns, connect, tls, timeout, auth, …), where one did; see net/errors.ts. */
+  readonly step?: string
 
   constructor(code: ErrorCode, exitCode: number, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})

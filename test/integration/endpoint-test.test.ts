@@ -99,6 +99,13 @@ describe('integration: endpoint create + test against the real services', functi
       const tls = await berth(['endpoint', 'test', 'self-signed'])
       expect(tls.code).to.equal(1)
       expect(tls.stderr).to.match(/^Error: TLS failed talking to .*self-signed certificate/im)
+      // --json: every error object has one shape, with the failed step and a code that tells the kinds apart.
+      const steps: Array<[string, string, string]> = [['wrong-pw', 'auth', 'auth'], ['wrong-pw-token', 'auth', 'auth'], ['no-host', 'connection', 'dns'], ['self-signed', 'connection', 'tls']]
+      for (const [name, code, step] of steps) {
+        const {error} = JSON.parse((await berth(['endpoint', 'test', name, '--json'])).stdout)
+        expect(Object.keys(error), name).to.deep.equal(['code', 'message', 'hint', 'step', 'exitCode'])
+        expect(error, name).to.include({code, step, exitCode: 1})
+      }
       const shown = JSON.parse((await berth(['endpoint', 'show', 'wrong-pw', '--json'])).stdout)
       expect(shown.status.lastTest.ok).to.equal(false)
     })

@@ -83,9 +83,10 @@ describe('integration: an https registry with an http token realm', function () 
     const message = `registry 127.0.0.1:${new URL(address).port} sent a Bearer realm over plain http (${realm.origin}${realm.pathname}) although the registry itself is https; berth does not send the credentials down to http.`
     expect(JSON.parse(tested.stdout)).to.deep.equal({
       error: {
-        code: 'external',
+        code: 'connection',
         message,
         hint: 'Have the registry\'s token realm served over https. Only a registry that is itself configured as http:// may use an http realm.',
+        step: 'protocol',
         exitCode: 1,
       },
     })

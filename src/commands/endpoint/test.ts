@@ -44,7 +44,7 @@ A failure names the step that failed (DNS, connect, TLS, auth, timeout) and exit
       }
       return {name: doc.metadata.name, type: doc.spec.type, ok: true, summary: check.summary, details: check.details}
     } catch (error) {
-      const step = isBerthError(error) && 'step' in error ? String((error as {step: unknown}).step) : undefined
+      const step = isBerthError(error) ? error.step : undefined
       await recordTestResult(this.context, doc.metadata.name, {ok: false, summary: `${step ? `${step}: ` : ''}${messageOf(error)}`}).catch(() => undefined)
       throw error
     }

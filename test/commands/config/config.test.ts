@@ -61,7 +61,7 @@ describe('berth config', () => {
   it('reports errors as JSON with --json', async () => {
     const result = await berth(['config', 'get', 'nope', '--json'])
     expect(result.code).to.equal(2)
-    expect(JSON.parse(result.stdout)).to.deep.equal({error: {code: 'usage', message: 'Unknown setting "nope".', hint: 'Known settings: project, secret-store.', exitCode: 2}})
+    expect(JSON.parse(result.stdout)).to.deep.equal({error: {code: 'usage', message: 'Unknown setting "nope".', hint: 'Known settings: project, secret-store.', step: null, exitCode: 2}})
   })
 
   it('exits 2 on usage errors: a missing argument, an unknown flag, an unknown command', async () => {

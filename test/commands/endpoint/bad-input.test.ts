@@ -99,6 +99,7 @@ describe('berth endpoint create: malformed and hostile input', () => {
       code: 'validation',
       message: 'Invalid endpoint name "Bad": it must consist of lower-case letters, digits and "-", and start and end with a letter or digit.',
       hint: 'Use a DNS-1123 label such as "my-registry" (lower case, digits and "-", at most 63 characters).',
+      step: null,
       exitCode: 2,
     })
   })

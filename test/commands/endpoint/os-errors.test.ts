@@ -64,7 +64,7 @@ describe('berth endpoint: operating-system errors are named, not bugs', function
     expectNamed(created, `Error: Cannot open ${home}/.lock: read-only file system.\nHint: That file system is mounted read-only; set BERTH_HOME to a writable directory.\n`)
     const deleted = await berthInNamespace(readOnly, ['endpoint', 'delete', 'cloud', '--json'], env(home))
     expect(JSON.parse(deleted.stdout)).to.deep.equal({
-      error: {code: 'filesystem', message: `Cannot open ${home}/.lock: read-only file system.`, hint: 'That file system is mounted read-only; set BERTH_HOME to a writable directory.', exitCode: 1},
+      error: {code: 'filesystem', message: `Cannot open ${home}/.lock: read-only file system.`, hint: 'That file system is mounted read-only; set BERTH_HOME to a writable directory.', step: null, exitCode: 1},
     })
     expect(deleted.code).to.equal(1)
 
