@@ -1,7 +1,8 @@
 import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 
 import {BerthContext} from '../lib/context.js'
-import {FileSystemError, InterruptedError, isBerthError, isPromptInterrupt, osErrorCode} from '../lib/errors.js'
+import {FileSystemError, InterruptedError, UsageError, isBerthError, isPromptInterrupt, osErrorCode} from '../lib/errors.js'
+import {quote} from '../lib/names.js'
 import {Style, plainStyle, styleFor} from '../lib/output/style.js'
 
 export type BerthFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BerthCommand)['baseFlags'] & T['flags']>
@@ -66,12 +67,33 @@ export abstract class BerthCommand<T extends typeof Command> extends Command {
     if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
   }
 
+  /** oclif's parse errors, said with the flags as they are typed ("--endpoint (-e)"), and a hint for values that look like flags. */
+  private clearerParseError(err: Errors.CLIError): UsageError | undefined {
+    const command = `${this.config.bin} ${this.id?.split(':').join(' ') ?? ''}`.trim()
+    const flags = (this.ctor.flags ?? {}) as Record<string, {char?: string}>
+    const missing = [...err.message.matchAll(/Missing required flag ([\w-]+)/g)].map((m) => m[1]!)
+    if (missing.length > 0) {
+      const named = missing.map((name) => `--${name}${flags[name]?.char ? ` (-${flags[name].char})` : ''}`)
+      return new UsageError(`Missing required flag${named.length > 1 ? 's' : ''} ${named.join(', ')}.`, {hint: `See: ${command} --help`, cause: err})
+    }
+    const unknown = (err as Errors.CLIError & {flags?: unknown}).flags
+    if (Array.isArray(unknown) && unknown.length > 0 && /Nonexistent flag/.test(err.message)) {
+      const first = String(unknown[0])
+      return new UsageError(`Unknown flag${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => quote(String(f))).join(', ')}.`, {
+        hint: `A value beginning with "-" (such as a name) goes after --, with the flags before it: ${command} [FLAGS] -- … ${first}. See: ${command} --help`,
+        cause: err,
+      })
+    }
+    return undefined
+  }
+
   protected override async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (thrown instanceof Errors.ExitError) throw thrown
     // Ctrl-C at a prompt and the machine's own failures (permissions, a full or read-only disk) are not bugs.
     let err = thrown
     if (isPromptInterrupt(thrown)) err = new InterruptedError(undefined, {cause: thrown})
     else if (osErrorCode(thrown)) err = FileSystemError.from(thrown, {home: this.contextValue?.home ?? process.env.BERTH_HOME})
+    else if (thrown instanceof Errors.CLIError) err = this.clearerParseError(thrown) ?? thrown
     const exitCode = isBerthError(err) ? err.exitCode : (err.oclif?.exit ?? (err instanceof Errors.CLIError ? 2 : 1))
     const known = isBerthError(err) || err instanceof Errors.CLIError
     const message = known ? err.message : `Internal error: ${err.message || String(err)}`

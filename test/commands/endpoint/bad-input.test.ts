@@ -76,6 +76,10 @@ describe('berth endpoint create: malformed and hostile input', () => {
     {title: 'a context the kubeconfig lacks', args: () => ['endpoint', 'create', 'kubernetes', 'k1', '--kubeconfig', kc('good.kubeconfig'), '--context', 'prod'], stderr: /^Error: .*context "prod".*dev-admin/},
     {title: 'a server that disagrees with the kubeconfig', args: () => ['endpoint', 'create', 'kubernetes', 'k1', '--kubeconfig', kc('good.kubeconfig'), '--server', 'https://10.1.2.3:6443'], stderr: /^Error: The --server URL https:\/\/10\.1\.2\.3:6443 does not match the kubeconfig's cluster "dev" server https:\/\/127\.0\.0\.1:6443: the host differs \(10\.1\.2\.3 vs 127\.0\.0\.1\)/},
     {title: 'a server on another port', args: () => ['endpoint', 'create', 'kubernetes', 'k1', '--kubeconfig', kc('good.kubeconfig'), '--server', 'https://127.0.0.1:8443'], stderr: /the port differs \(8443 vs 6443\)/},
+    {title: 'an unknown command', args: () => ['endpoint', 'frobnicate'], stderr: 'Error: Unknown command "endpoint frobnicate".\nHint: See the commands with: berth endpoint --help\n'},
+    {title: 'a name beginning with "-"', args: () => reg('-hub', '--address', 'https://r.example.com', '--username', 'u', '--password-env', 'S'), stderr: 'Error: Unknown flag "-hub".\nHint: A value beginning with "-" (such as a name) goes after --, with the flags before it: berth endpoint create [FLAGS] -- … -hub. See: berth endpoint create --help\n'},
+    {title: 'a name beginning with "-" given after --', args: () => ['endpoint', 'create', '--address', 'https://r.example.com', '--username', 'u', '--password-env', 'S', '--', 'docker-registry', '-hub'], stderr: /^Error: Invalid endpoint name "-hub": /},
+    {title: 'a missing required flag', args: () => ['image', 'pull', 'team/app:1.0'], stderr: 'Error: Missing required flag --endpoint (-e).\nHint: See: berth image pull --help\n'},
     {title: 'both kubeconfig sources', args: () => ['endpoint', 'create', 'kubernetes', 'k1', '--kubeconfig', kc('good.kubeconfig'), '--from-current-context'], stderr: 'Error: Give the kubeconfig one way only: --kubeconfig FILE or --from-current-context, not both.\n'},
   ]
 
