@@ -30,7 +30,7 @@ ${entries.join('\n')}
 }
 `
 
-const external = ['typescript', 'ts-node', 'tsx', '@kubernetes/client-node', 'dockerode', '@napi-rs/keyring', '@inquirer/prompts', 'ssh2', 'cpu-features']
+const external = ['typescript', 'ts-node', 'tsx', '@kubernetes/client-node', 'dockerode', '@napi-rs/keyring', '@inquirer/prompts', 'undici', 'ssh2', 'cpu-features']
 rmSync(path.join(root, 'dist', 'bundle'), {recursive: true, force: true})
 const result = await build({
   entryPoints: {cli: 'berth-entry:cli', commands: 'berth-entry:commands'},

@@ -3,6 +3,7 @@ import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 import {BerthContext} from '../lib/context.js'
 import {FileSystemError, InterruptedError, UsageError, isBerthError, isPromptInterrupt, osErrorCode} from '../lib/errors.js'
 import {quote} from '../lib/names.js'
+import {defaultHint} from './hints.js'
 import {Style, plainStyle, styleFor} from '../lib/output/style.js'
 
 export type BerthFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BerthCommand)['baseFlags'] & T['flags']>
@@ -62,6 +63,11 @@ export abstract class BerthCommand<T extends typeof Command> extends Command {
     return this.stderrStyle
   }
 
+  /** A warning: stderr, also under --json (stdout stays data only). */
+  protected warning(message: string, hint?: string): void {
+    process.stderr.write(`Warning: ${message}\n${hint ? `Hint: ${hint}\n` : ''}`)
+  }
+
   /** A notice or progress line for people: stderr, silent under --json. */
   protected notice(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
@@ -97,7 +103,7 @@ export abstract class BerthCommand<T extends typeof Command> extends Command {
     const exitCode = isBerthError(err) ? err.exitCode : (err.oclif?.exit ?? (err instanceof Errors.CLIError ? 2 : 1))
     const known = isBerthError(err) || err instanceof Errors.CLIError
     const message = known ? err.message : `Internal error: ${err.message || String(err)}`
-    const hint = isBerthError(err) ? err.hint : undefined
+    const hint = isBerthError(err) ? (err.hint ?? defaultHint(err)) : undefined
     if (this.jsonEnabled()) {
       const code = isBerthError(err) ? err.code : known ? 'usage' : 'internal'
       // One shape for every error: a missing hint or step is null, never an absent key.

@@ -54,8 +54,11 @@ export class ValidationError extends BerthError {
 }
 
 export class NotFoundError extends BerthError {
-  constructor(message: string, options?: ErrorOptions) {
+  /** The kind of stored object that was not found, so the command layer can hint how to list them. */
+  readonly kind?: string
+  constructor(message: string, options?: ErrorOptions & {kind?: string}) {
     super('not-found', 1, message, options)
+    this.kind = options?.kind
   }
 }
 

@@ -10,10 +10,11 @@ import {promisify} from 'node:util'
 import type {CredentialsOf} from '../../src/lib/endpoints/types.js'
 import {AuthError, NotFoundError} from '../../src/lib/errors.js'
 import {shellQuote} from '../../src/lib/git/askpass.js'
-import {testGitEndpoint} from '../../src/lib/git/check.js'
+import {testGitEndpoint} from '../../src/lib/endpoints/probes/git.js'
 import {lsRemote} from '../../src/lib/git/ls-remote.js'
 import {ConnectionError} from '../../src/lib/net/errors.js'
 import {ROOT, berthEnv, runBerth, tempHome} from '../helpers/cli.js'
+import {fileContents} from '../helpers/files.js'
 import {GitService, requireService} from '../helpers/services.js'
 import {FIXTURE_PASSPHRASE, writeGitEndpoint} from '../lib/credential-helpers/endpoint-fixtures.js'
 import {berthRejection} from '../helpers/files.js'
@@ -22,13 +23,7 @@ const run = promisify(execFile)
 
 
 /** Every file under a directory with its content. */
-async function filesUnder(dir: string): Promise<Array<[string, string]>> {
-  const out: Array<[string, string]> = []
-  for (const entry of await fs.readdir(dir, {withFileTypes: true, recursive: true})) {
-    if (entry.isFile()) out.push([path.join(entry.parentPath, entry.name), await fs.readFile(path.join(entry.parentPath, entry.name), 'latin1')])
-  }
-  return out
-}
+const filesUnder = async (dir: string) => Object.entries(await fileContents(dir, {encoding: 'latin1'}))
 
 /** How git starts berth as its credential helper: the built CLI, or the TypeScript sources with BERTH_TEST_DEV=1. */
 function helperCommand(): string {

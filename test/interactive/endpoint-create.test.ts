@@ -89,7 +89,7 @@ describe('berth endpoint create at a terminal (real prompts in tmux)', function 
     expect(screen).to.match(/address +https:\/\/registry\.example\.com/)
     expect(screen).to.match(/password +\*{8}/)
     expect(await exitCode()).to.equal(0)
-    const doc = await new StateStore({home}).get('Endpoint', 'hub')
+    const doc = await new StateStore({home}).get('Endpoint', 'hub', 'default')
     expect(doc.spec).to.include({type: 'docker-registry', address: 'https://registry.example.com', username: 'ci-bot'})
   })
 
@@ -117,7 +117,7 @@ current-context: dev-admin
     await term.press('Enter')
     await confirm()
     expect(await exitCode()).to.equal(0)
-    const doc = await new StateStore({home}).get('Endpoint', 'k8s')
+    const doc = await new StateStore({home}).get('Endpoint', 'k8s', 'default')
     expect(doc.spec).to.include({type: 'kubernetes', server: 'https://10.0.0.1:6443', context: 'prod-admin'})
   })
 
@@ -131,7 +131,7 @@ current-context: dev-admin
     const screen = await confirm()
     expect(screen).to.not.contain('tok-999')
     expect(await exitCode()).to.equal(0)
-    expect((await new StateStore({home}).get('Endpoint', 'repo')).spec).to.include({url: 'https://git.example.com/team/app.git', username: 'ci'})
+    expect((await new StateStore({home}).get('Endpoint', 'repo', 'default')).spec).to.include({url: 'https://git.example.com/team/app.git', username: 'ci'})
   })
 
   it('iam: access key id checked as typed, secret key masked', async () => {
@@ -147,7 +147,7 @@ current-context: dev-admin
     const screen = await confirm()
     expect(screen).to.not.contain('sk-abcdef')
     expect(await exitCode()).to.equal(0)
-    expect((await new StateStore({home}).get('Endpoint', 'cloud')).spec).to.include({accessKeyId: 'HPUAEXAMPLEKEY000001'})
+    expect((await new StateStore({home}).get('Endpoint', 'cloud', 'default')).spec).to.include({accessKeyId: 'HPUAEXAMPLEKEY000001'})
   })
 
   it('codearts-repo: refuses a username with a leading space until it is fixed', async () => {
@@ -161,7 +161,7 @@ current-context: dev-admin
     await answer('Password', 'pw')
     await confirm()
     expect(await exitCode()).to.equal(0)
-    expect((await new StateStore({home}).get('Endpoint', 'codehub')).spec).to.include({username: 'tenant/ci', urlPrefix: 'https://codehub.example.com'})
+    expect((await new StateStore({home}).get('Endpoint', 'codehub', 'default')).spec).to.include({username: 'tenant/ci', urlPrefix: 'https://codehub.example.com'})
   })
 
   it('saves nothing when the summary is declined', async () => {
@@ -172,7 +172,7 @@ current-context: dev-admin
     await term.press('Enter')
     expect(await exitCode()).to.equal(1)
     expect(await term.screen()).to.contain('Cancelled; nothing was saved.')
-    expect(await new StateStore({home}).list('Endpoint')).to.deep.equal([])
+    expect(await new StateStore({home}).list('Endpoint', {project: 'default'})).to.deep.equal([])
   })
 
   for (const [where, reach] of [
@@ -228,7 +228,7 @@ current-context: dev-admin
     expect(screen).to.match(/username +deployer/)
     await term.press('Enter')
     expect(await exitCode()).to.equal(0)
-    const doc = await store.get('Endpoint', 'repo')
+    const doc = await store.get('Endpoint', 'repo', 'default')
     expect(doc.spec).to.include({url: 'https://git.example.com/a.git', username: 'deployer'})
     expect(doc.metadata.generation).to.equal(2)
   })

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {deleteEndpoint} from '../../lib/endpoints/service.js'
+import {deleteEndpoint} from '../../lib/endpoints/manage.js'
 
 export default class EndpointDelete extends BerthCommand<typeof EndpointDelete> {
   static override summary = 'Delete an endpoint and its secrets.'
@@ -12,8 +12,10 @@ export default class EndpointDelete extends BerthCommand<typeof EndpointDelete> 
 
   async run() {
     const result = await deleteEndpoint(this.context, this.args.name, {force: this.flags.force})
-    this.notice(`Deleted endpoint "${this.args.name}"${result.secretsRemoved.length > 0 ? ` and its ${result.secretsRemoved.join(', ')} from the secret store` : ''}.`)
+    const secrets = result.secretsRemoved.length > 0 ? ` and its ${result.secretsRemoved.join(', ')} from the secret store` : ''
+    if (result.damaged) this.notice(`${result.damaged.message}\nDeleted the damaged file${secrets}.`)
+    else this.notice(`Deleted endpoint "${this.args.name}"${secrets}.`)
     if (result.references.length > 0) this.notice(`Still referring to it: ${result.references.map((r) => `${r.kind}/${r.name}`).join(', ')}.`)
-    return {name: this.args.name, type: result.endpoint.spec.type, deleted: true, secretsRemoved: result.secretsRemoved, references: result.references}
+    return {name: this.args.name, type: result.endpoint?.spec.type ?? null, deleted: true, secretsRemoved: result.secretsRemoved, references: result.references}
   }
 }

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
+import path from 'node:path'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {endpointTarget, listEndpoints} from '../../lib/endpoints/service.js'
+import {endpointTarget, listEndpoints} from '../../lib/endpoints/manage.js'
 import {ENDPOINT_TYPES, EndpointType} from '../../lib/endpoints/types.js'
 import {renderTable} from '../../lib/output/table.js'
 
@@ -23,8 +24,10 @@ export default class EndpointList extends BerthCommand<typeof EndpointList> {
   }
 
   async run(): Promise<EndpointListItem[]> {
-    const docs = await listEndpoints(this.context, {type: this.flags.type as EndpointType | undefined})
-    const items: EndpointListItem[] = docs.map((d) => ({
+    const {endpoints, damaged} = await listEndpoints(this.context, {type: this.flags.type as EndpointType | undefined})
+    // Warned even under --json (stderr): the others are listed, and the user must learn one is missing.
+    for (const d of damaged) this.warning(d.message, `Fix the file, or delete it with: berth endpoint delete ${path.basename(d.file, '.yaml')}`)
+    const items: EndpointListItem[] = endpoints.map((d) => ({
       name: d.metadata.name,
       type: d.spec.type,
       target: endpointTarget(d.spec),

@@ -4,8 +4,8 @@ import path from 'node:path'
 import {DamagedStateError, UsageError, ValidationError, messageOf} from '../errors.js'
 import {dns1123LabelProblem, quote} from '../names.js'
 import {SECRET_BACKENDS} from '../secrets/store.js'
-import {FileLock} from '../state/lock.js'
-import {writeFileAtomic} from '../state/store.js'
+import {writeFileAtomic} from '../fs/atomic.js'
+import {stateLock} from '../state/lock.js'
 import {isPlainObject, parseYaml, toYaml} from '../yaml.js'
 
 /** A setting berth knows: its key, what it means, and how a value is checked. */
@@ -124,17 +124,14 @@ export class Settings {
     })
   }
 
+  /** Read-change-write under the state lock of this home, the one the state store takes: re-entrant inside a store transaction. */
   private async change(mutate: (values: Record<string, string>) => void): Promise<void> {
-    await fs.mkdir(this.home, {recursive: true, mode: 0o700})
-    const release = await new FileLock(path.join(this.home, '.lock')).acquire()
-    try {
+    await stateLock(this.home).run(async () => {
       this.cache = undefined
       const values = {...(await this.fileValues())}
       mutate(values)
       await writeFileAtomic(this.file, toYaml(values))
       this.cache = values
-    } finally {
-      await release()
-    }
+    })
   }
 }

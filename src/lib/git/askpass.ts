@@ -21,7 +21,6 @@
 import {promises as fs, rmSync} from 'node:fs'
 import path from 'node:path'
 
-import type {CredentialsOf} from '../endpoints/types.js'
 import {UsageError, ValidationError} from '../errors.js'
 import {makePrivateTempDir, privateTempRoot} from '../fs/private-temp.js'
 import {parseGitHttpUrl} from './url.js'
@@ -60,8 +59,13 @@ export interface PrepareGitCredentialsOptions {
   onlyTheseCredentials?: boolean
 }
 
+/** A git or codearts-repo endpoint's credentials, by shape (git/ imports nothing from endpoints/). */
+type GitEndpointCredentials =
+  | {type: 'git'; name: string; url: string; username: string; password: string}
+  | {type: 'codearts-repo'; name: string; urlPrefix: string; username: string; password: string}
+
 /** The credentials of a git or codearts-repo endpoint, as prepareGitCredentials takes them. */
-export function gitCredentialOf(creds: CredentialsOf<'git'> | CredentialsOf<'codearts-repo'>): GitCredential {
+export function gitCredentialOf(creds: GitEndpointCredentials): GitCredential {
   return {url: creds.type === 'git' ? creds.url : creds.urlPrefix, username: creds.username, password: creds.password, name: creds.name}
 }
 

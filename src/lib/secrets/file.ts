@@ -4,7 +4,7 @@ import {promisify} from 'node:util'
 
 import {AuthError, DamagedStateError, UsageError} from '../errors.js'
 import {FileLock} from '../state/lock.js'
-import {writeFileAtomic} from '../state/store.js'
+import {writeFileAtomic} from '../fs/atomic.js'
 import {isPlainObject} from '../yaml.js'
 import {SecretRef, SecretStore, refKey} from './store.js'
 

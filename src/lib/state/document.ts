@@ -1,16 +1,33 @@
 export const API_VERSION = 'berth.dev/v1alpha1'
 
-/** Every kind berth stores, the directory it lives in and whether it belongs to a project. */
+/**
+ * Every kind berth stores: the directory it lives in, whether it belongs to a project, and
+ * its references, the fields that name another object, by the kind they name. A path is
+ * dotted from the document root, `[]` stepping into every item of a list
+ * (`spec.deployments[].endpoint`). Only these fields are references: a field of user data
+ * that happens to be called `endpoints` (a ServiceMonitor's) is not. Status is never a reference.
+ */
 export const KINDS = {
-  Endpoint: {plural: 'endpoints', scope: 'project'},
-  Template: {plural: 'templates', scope: 'project'},
-  Service: {plural: 'services', scope: 'project'},
-  Environment: {plural: 'environments', scope: 'project'},
-  DeploymentRuntime: {plural: 'runtimes', scope: 'project'},
-  Trigger: {plural: 'triggers', scope: 'project'},
-  Execution: {plural: 'executions', scope: 'project'},
-  ResourceInterface: {plural: 'resource-interfaces', scope: 'global'},
-} as const satisfies Record<string, {plural: string; scope: 'project' | 'global'}>
+  Endpoint: {plural: 'endpoints', scope: 'project', references: {}},
+  Template: {plural: 'templates', scope: 'project', references: {}},
+  Service: {plural: 'services', scope: 'project', references: {Environment: ['spec.environment']}},
+  Environment: {plural: 'environments', scope: 'project', references: {Endpoint: ['spec.clusterEndpoint']}},
+  DeploymentRuntime: {
+    plural: 'runtimes',
+    scope: 'project',
+    references: {Endpoint: ['spec.repoEndpoint', 'spec.publish.repoEndpoint'], Environment: ['spec.destination.environment']},
+  },
+  Trigger: {plural: 'triggers', scope: 'project', references: {Endpoint: ['spec.endpoint', 'spec.action.clusterEndpoint']}},
+  Execution: {plural: 'executions', scope: 'project', references: {}},
+  ResourceInterface: {plural: 'resource-interfaces', scope: 'global', references: {}},
+} as const satisfies Record<string, KindInfo>
+
+/** What berth knows of a kind. */
+export interface KindInfo {
+  plural: string
+  scope: 'project' | 'global'
+  references: Partial<Record<string, readonly string[]>>
+}
 
 export type Kind = keyof typeof KINDS
 
@@ -27,8 +44,16 @@ export interface ObjectMeta {
   createdBy: string
   createdAt: string
   updatedAt?: string
-  /** Increases by one on every write. */
+  /** Increases by one on every change of the object (not of its status alone). */
   generation: number
+  /** Large texts stored beside the document (see StateStore.readBody), by key. */
+  bodies?: Record<string, BodyRef>
+}
+
+/** A body stored beside its document: its digest and size, checked when read. */
+export interface BodyRef {
+  sha256: string
+  bytes: number
 }
 
 export interface BerthDocument<Spec = Record<string, unknown>, Status = Record<string, unknown>> {
@@ -36,13 +61,17 @@ export interface BerthDocument<Spec = Record<string, unknown>, Status = Record<s
   kind: Kind
   metadata: ObjectMeta
   spec: Spec
+  /** What was observed; by convention carries `observedGeneration`, the generation it describes. */
   status?: Status
 }
 
 /** What a caller supplies to create an object; the store fills in the rest of the metadata. */
 export interface NewDocument<Spec = Record<string, unknown>, Status = Record<string, unknown>> {
   kind: Kind
+  /** `project` is required for project-scoped kinds and absent for global ones. */
   metadata: {name: string; project?: string; labels?: Record<string, string>; annotations?: Record<string, string>}
   spec: Spec
   status?: Status
+  /** Large texts to store beside the document, by key (see StateStore.readBody). */
+  bodies?: Record<string, string>
 }

@@ -1,13 +1,14 @@
-import {randomBytes} from 'node:crypto'
+import {createHash, randomBytes} from 'node:crypto'
 import {promises as fs, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 import {ConflictError, DamagedStateError, NotFoundError, ValidationError, messageOf} from '../errors.js'
+import {fsyncDir, writeFileAtomic} from '../fs/atomic.js'
 import {assertDns1123Label} from '../names.js'
 import {isPlainObject, parseYaml, toYaml} from '../yaml.js'
-import {API_VERSION, BerthDocument, KINDS, Kind, NewDocument, isKind} from './document.js'
-import {FileLock, processAlive} from './lock.js'
+import {API_VERSION, BerthDocument, BodyRef, KINDS, Kind, NewDocument, isKind} from './document.js'
+import {DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, StateLock, stateLock} from './lock.js'
 
 export interface StateStoreOptions {
   /** The state directory ($BERTH_HOME). */
@@ -17,60 +18,104 @@ export interface StateStoreOptions {
   /** The clock, replaceable in tests. */
   now?: () => Date
   lockTimeoutMs?: number
+  /** A lock whose holder stopped refreshing it for this long is taken over (any host). */
+  lockStaleMs?: number
 }
 
 export interface ListOptions {
+  /** Required for project-scoped kinds unless `allProjects`. */
   project?: string
   /** Every project's objects (project-scoped kinds only). */
   allProjects?: boolean
+  /**
+   * 'sync' (default) reads with synchronous calls: for a hundred small files several times
+   * faster, right for a CLI that does nothing else meanwhile. A server passes 'async'.
+   */
+  reads?: 'sync' | 'async'
 }
 
+/** A stored file that could not be read as its kind. */
+export interface DamagedFile {
+  file: string
+  message: string
+}
+
+export interface ListResult<S, T> {
+  documents: Array<BerthDocument<S, T>>
+  damaged: DamagedFile[]
+}
+
+export interface UpdateOptions {
+  /** Compare-and-swap: fail with a ConflictError unless the object is still at this generation. */
+  expectedGeneration?: number
+  /** Bodies to store (a text) or remove (null), by key; the others are kept. */
+  bodies?: Record<string, string | null>
+}
+
+/** What `delete(..., {allowDamaged: true})` removed: the document, or a damaged file. */
+export type Removed<S, T> = {document: BerthDocument<S, T>; damaged?: undefined} | {document?: undefined; damaged: DamagedFile}
+
 const MAX_DOCUMENT_BYTES = 1024 * 1024
+/** The largest body berth stores beside a document (a service's YAML, a chart file). */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024
+const BODY_KEY = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/
 
 /**
  * berth's state: one YAML document per object under
- * <home>/projects/<project>/<plural>/<name>.yaml (global kinds under <home>/global/<plural>/).
- * Writes are atomic (temp file, fsync, rename, fsync of the directory) and serialised
- * by one inter-process lock, so parallel berth processes never lose or tear an object.
+ * <home>/projects/<project>/<plural>/<name>.yaml (global kinds under <home>/global/<plural>/),
+ * large bodies beside it in <name>.bodies/<digest>.<key> (see readBody).
+ *
+ * Writes are atomic (temp file, fsync, rename, fsync of the directory) and serialised by the
+ * state lock (`StateLock`: an in-process mutex plus the inter-process lock file), so neither
+ * concurrent async callers of one process nor parallel berth processes lose or tear an object.
  * Reads take no lock: a rename is atomic, so a reader sees the old or the new file.
+ *
+ * Rules for callers:
+ * - The lock guards only the read-check-write of files. Never do slow I/O (keychain, network,
+ *   external programs) inside `withLock` or an `update` callback: every other berth waits.
+ * - A long operation (deploy, sync) reads the object, works without the lock, then writes with
+ *   `update(..., {expectedGeneration})` (compare-and-swap) or records what it saw with
+ *   `updateStatus` (setting `status.observedGeneration`), which does not change the generation.
+ * - `project` is always given for project-scoped kinds; leaving it out is a bug, not 'default'.
+ * - Messages name no CLI command: hints come from the layer that knows the command.
  */
 export class StateStore {
   readonly home: string
   private readonly actor: string
   private readonly now: () => Date
-  private readonly lock: FileLock
+  private readonly lock: StateLock
   private readonly lockTimeoutMs: number
-  private held = 0
+  private readonly lockStaleMs: number
 
   constructor(options: StateStoreOptions) {
     this.home = options.home
     this.actor = options.actor ?? defaultActor()
     this.now = options.now ?? (() => new Date())
-    this.lock = new FileLock(path.join(this.home, '.lock'))
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 15_000
+    this.lock = stateLock(this.home)
+    this.lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
+    this.lockStaleMs = options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS
   }
 
   /** The file an object lives in. */
-  fileFor(kind: Kind, name: string, project?: string): string {
+  fileFor(kind: Kind, name: string, project: string | undefined): string {
     return path.join(this.dirFor(kind, project), `${name}.yaml`)
   }
 
-  dirFor(kind: Kind, project?: string): string {
+  dirFor(kind: Kind, project: string | undefined): string {
     const info = KINDS[kind]
     if (info.scope === 'global') return path.join(this.home, 'global', info.plural)
-    const p = project ?? 'default'
-    assertDns1123Label(p, 'project name')
-    return path.join(this.home, 'projects', p, info.plural)
+    if (project === undefined) throw new Error(`StateStore: ${kind} objects belong to a project, and no project was given (a bug in the caller).`)
+    assertDns1123Label(project, 'project name')
+    return path.join(this.home, 'projects', project, info.plural)
+  }
+
+  private bodiesDir(kind: Kind, name: string, project: string | undefined): string {
+    return path.join(this.dirFor(kind, project), `${name}.bodies`)
   }
 
   async get<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project?: string): Promise<BerthDocument<S, T>> {
     const doc = await this.tryGet<S, T>(kind, name, project)
-    if (!doc) {
-      const where = KINDS[kind].scope === 'project' ? ` in project "${project ?? 'default'}"` : ''
-      throw new NotFoundError(`${kind} "${name}" not found${where}.`, {
-        hint: `List what exists with: berth ${cliTopic(kind)} list`,
-      })
-    }
+    if (!doc) throw new NotFoundError(`${kind} "${name}" not found${projectSuffix(kind, project)}.`, {kind})
     return doc
   }
 
@@ -79,7 +124,7 @@ export class StateStore {
     const file = this.fileFor(kind, name, project)
     let text: string
     try {
-      text = readFileSync(file, 'utf8')
+      text = await fs.readFile(file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw error
@@ -87,16 +132,30 @@ export class StateStore {
     return readDocument<S, T>(file, text, kind, name)
   }
 
+  /** Every object of a kind, in name order; fails on the first damaged file (see listWithProblems). */
   async list<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, options: ListOptions = {}): Promise<Array<BerthDocument<S, T>>> {
+    const result = await this.listWithProblems<S, T>(kind, options)
+    const first = result.damaged[0]
+    if (first) throw damagedError(first)
+    return result.documents
+  }
+
+  /** Every readable object of a kind, and the files that could not be read: one damaged file damages only itself. */
+  async listWithProblems<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, options: ListOptions = {}): Promise<ListResult<S, T>> {
     const dirs: string[] = []
     if (KINDS[kind].scope === 'project' && options.allProjects) {
       for (const project of await this.projects()) dirs.push(this.dirFor(kind, project))
     } else {
       dirs.push(this.dirFor(kind, options.project))
     }
-    const docs: Array<BerthDocument<S, T>> = []
-    for (const dir of dirs) docs.push(...(listDirectory(dir, kind) as Array<BerthDocument<S, T>>))
-    return docs
+    const io = options.reads === 'async' ? asyncReads : syncReads
+    const result: ListResult<S, T> = {documents: [], damaged: []}
+    for (const dir of dirs) {
+      const part = await listDirectory(dir, kind, io)
+      result.documents.push(...(part.documents as Array<BerthDocument<S, T>>))
+      result.damaged.push(...part.damaged)
+    }
+    return result
   }
 
   /** The projects that hold any object. */
@@ -110,219 +169,413 @@ export class StateStore {
     }
   }
 
-  /** Create an object; fails with a ConflictError if it exists. */
+  /** Create an object (and its bodies); fails with a ConflictError if it exists. */
   async create<S, T>(input: NewDocument<S, T>): Promise<BerthDocument<S, T>> {
     validateNew(input)
+    const {kind, metadata} = input
+    const project = KINDS[kind].scope === 'project' ? metadata.project : undefined
+    this.dirFor(kind, project)
     return this.withLock(async () => {
-      const {kind, metadata} = input
-      const existing = await this.tryGet(kind, metadata.name, metadata.project)
-      if (existing) {
-        throw new ConflictError(`${kind} "${metadata.name}" already exists${projectSuffix(kind, metadata.project)}.`, {
-          hint: `Choose another name, or change it with: berth ${cliTopic(kind)} update ${metadata.name}`,
-        })
+      if (await this.tryGet(kind, metadata.name, project)) {
+        throw new ConflictError(`${kind} "${metadata.name}" already exists${projectSuffix(kind, project)}.`)
       }
+      // Bodies a crash left behind a deleted object of this name are not this object's.
+      await fs.rm(this.bodiesDir(kind, metadata.name, project), {recursive: true, force: true})
+      const bodies = await this.writeBodies(kind, metadata.name, project, {}, input.bodies ?? {})
       const doc: BerthDocument<S, T> = {
         apiVersion: API_VERSION,
         kind,
         metadata: {
           name: metadata.name,
-          ...(KINDS[kind].scope === 'project' ? {project: metadata.project ?? 'default'} : {}),
+          ...(project === undefined ? {} : {project}),
           ...(metadata.labels ? {labels: metadata.labels} : {}),
           ...(metadata.annotations ? {annotations: metadata.annotations} : {}),
           createdBy: this.actor,
           createdAt: this.now().toISOString(),
           generation: 1,
+          ...(Object.keys(bodies).length > 0 ? {bodies} : {}),
         },
         spec: input.spec,
         ...(input.status === undefined ? {} : {status: input.status}),
       }
-      await this.writeDocument(doc)
+      try {
+        await this.writeDocument(doc)
+      } catch (error) {
+        await fs.rm(this.bodiesDir(kind, metadata.name, project), {recursive: true, force: true})
+        throw error
+      }
       return doc
     })
   }
 
   /**
-   * Read, change and write one object under the lock. `change` gets a copy and
-   * returns the new document; name, kind and project cannot change.
+   * Read, change and write one object under the lock, counting its generation. `change` gets a
+   * copy and returns the new document; kind, name, project and the recorded bodies cannot
+   * change through it (bodies change through `options.bodies`). Keep `change` free of slow I/O.
    */
-  async update<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project: string | undefined, change: (doc: BerthDocument<S, T>) => BerthDocument<S, T> | Promise<BerthDocument<S, T>>): Promise<BerthDocument<S, T>> {
+  async update<S = Record<string, unknown>, T = Record<string, unknown>>(
+    kind: Kind,
+    name: string,
+    project: string | undefined,
+    change: (doc: BerthDocument<S, T>) => BerthDocument<S, T> | Promise<BerthDocument<S, T>>,
+    options: UpdateOptions = {},
+  ): Promise<BerthDocument<S, T>> {
+    const bodyChanges = options.bodies ?? {}
+    validateBodies(bodyChanges)
     return this.withLock(async () => {
       const current = await this.get<S, T>(kind, name, project)
+      checkGeneration(current, options.expectedGeneration)
       const next = await change(structuredClone(current))
       if (next.kind !== current.kind || next.metadata.name !== current.metadata.name || next.metadata.project !== current.metadata.project) {
         throw new ValidationError(`The kind, name and project of ${kind} "${name}" cannot change.`)
       }
+      const bodies = await this.writeBodies(kind, name, project, current.metadata.bodies ?? {}, bodyChanges)
       next.metadata.createdAt = current.metadata.createdAt
       next.metadata.createdBy = current.metadata.createdBy
       next.metadata.updatedAt = this.now().toISOString()
       next.metadata.generation = current.metadata.generation + 1
+      if (Object.keys(bodies).length > 0) next.metadata.bodies = bodies
+      else delete next.metadata.bodies
+      await this.writeDocument(next)
+      if (Object.keys(bodyChanges).length > 0) await this.pruneBodies(kind, name, project, bodies)
+      return next
+    })
+  }
+
+  /**
+   * Replace only an object's status: `change` gets a copy of the document and returns the new
+   * status. The generation does not move (status is what was observed, not what is wanted);
+   * by convention the status carries `observedGeneration`, the generation it describes.
+   */
+  async updateStatus<S = Record<string, unknown>, T = Record<string, unknown>>(
+    kind: Kind,
+    name: string,
+    project: string | undefined,
+    change: (doc: BerthDocument<S, T>) => T | Promise<T>,
+    options: {expectedGeneration?: number} = {},
+  ): Promise<BerthDocument<S, T>> {
+    return this.withLock(async () => {
+      const current = await this.get<S, T>(kind, name, project)
+      checkGeneration(current, options.expectedGeneration)
+      const status = await change(structuredClone(current))
+      const next: BerthDocument<S, T> = {...current, status}
       await this.writeDocument(next)
       return next
     })
   }
 
-  /** Delete an object; returns the deleted document. */
-  async delete<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project?: string): Promise<BerthDocument<S, T>> {
+  /**
+   * A body stored beside an object, or undefined if it has none under `key`. Body files are
+   * named by their digest and never rewritten, so a reader racing an update reads the old
+   * body or, after one retry, the new one, and a crash between writing a body and its
+   * document leaves the document's own body in place.
+   */
+  async readBody(kind: Kind, name: string, project: string | undefined, key: string): Promise<string | undefined> {
+    assertBodyKey(key)
+    for (let attempt = 1; ; attempt++) {
+      const doc = await this.get(kind, name, project)
+      const ref = doc.metadata.bodies?.[key]
+      if (!ref) return undefined
+      const file = this.bodyFile(kind, name, project, key, ref)
+      const damaged = (why: string) => new DamagedStateError(file, `The body "${key}" of ${kind} "${name}" in ${file} is damaged: ${why}`, {hint: DAMAGED_HINT})
+      let data: Buffer
+      try {
+        data = await fs.readFile(file)
+      } catch (error) {
+        if (!isMissing(error)) throw error
+        if (attempt < 3) continue // replaced by an update since the document was read
+        throw damaged('the file is missing.')
+      }
+      if (data.length !== ref.bytes || sha256(data) !== ref.sha256) throw damaged('its content does not match the digest recorded in the document.')
+      return data.toString('utf8')
+    }
+  }
+
+  /** Delete an object and its bodies; returns the deleted document. */
+  async delete<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project?: string): Promise<BerthDocument<S, T>>
+  /** Delete an object even if its file is damaged; returns the document or the damaged file removed. */
+  async delete<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project: string | undefined, options: {allowDamaged: true}): Promise<Removed<S, T>>
+  async delete<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project?: string, options: {allowDamaged?: boolean} = {}): Promise<BerthDocument<S, T> | Removed<S, T>> {
     return this.withLock(async () => {
-      const current = await this.get<S, T>(kind, name, project)
+      let removed: Removed<S, T>
+      try {
+        removed = {document: await this.get<S, T>(kind, name, project)}
+      } catch (error) {
+        if (!(options.allowDamaged && error instanceof DamagedStateError)) throw error
+        removed = {damaged: {file: error.file, message: error.message}}
+      }
       const file = this.fileFor(kind, name, project)
       await fs.rm(file)
+      await fs.rm(this.bodiesDir(kind, name, project), {recursive: true, force: true})
       await fsyncDir(path.dirname(file))
-      return current
+      updateListCache(path.dirname(file), `${name}.yaml`, undefined)
+      return options.allowDamaged ? removed : (removed.document as BerthDocument<S, T>)
     })
   }
 
   /**
-   * Run `fn` holding the state lock, for operations that read several objects and
-   * write based on them (e.g. "delete unless referenced"). Re-entrant within this store.
+   * Run `fn` holding the state lock, for operations that read several objects and write based
+   * on them (e.g. "delete unless referenced"). Re-entrant within one async call chain;
+   * shared with the settings of the same home. No slow I/O inside (see the class comment).
    */
   async withLock<R>(fn: () => Promise<R>): Promise<R> {
-    if (this.held > 0) return fn()
-    await fs.mkdir(this.home, {recursive: true, mode: 0o700})
-    const release = await this.lock.acquire({timeoutMs: this.lockTimeoutMs})
-    this.held++
-    try {
-      if (this.lock.tookOverStale) {
-        this.lock.tookOverStale = false
-        await removeDeadWritersTempFiles(this.home)
-      }
-      return await fn()
-    } finally {
-      this.held--
-      await release()
-    }
+    return this.lock.run(fn, {timeoutMs: this.lockTimeoutMs, staleMs: this.lockStaleMs})
   }
 
   private async writeDocument(doc: BerthDocument<unknown, unknown>): Promise<void> {
     const file = this.fileFor(doc.kind, doc.metadata.name, doc.metadata.project)
     await writeFileAtomic(file, toYaml(doc))
+    updateListCache(path.dirname(file), `${doc.metadata.name}.yaml`, doc)
+  }
+
+  private bodyFile(kind: Kind, name: string, project: string | undefined, key: string, ref: BodyRef): string {
+    return path.join(this.bodiesDir(kind, name, project), `${ref.sha256.slice(0, 16)}.${key}`)
+  }
+
+  /** Write the bodies given (null ones are only dropped from the result); returns the refs to record. */
+  private async writeBodies(kind: Kind, name: string, project: string | undefined, current: Record<string, BodyRef>, changes: Record<string, string | null>): Promise<Record<string, BodyRef>> {
+    const refs = {...current}
+    for (const [key, text] of Object.entries(changes)) {
+      if (text === null) {
+        delete refs[key]
+        continue
+      }
+      const data = Buffer.from(text, 'utf8')
+      refs[key] = {sha256: sha256(data), bytes: data.length}
+      await writeFileAtomic(this.bodyFile(kind, name, project, key, refs[key]), text)
+    }
+    return refs
+  }
+
+  /** Remove the body files the document no longer names (after it was written). */
+  private async pruneBodies(kind: Kind, name: string, project: string | undefined, refs: Record<string, BodyRef>): Promise<void> {
+    const dir = this.bodiesDir(kind, name, project)
+    const keep = new Set(Object.entries(refs).map(([key, ref]) => path.basename(this.bodyFile(kind, name, project, key, ref))))
+    let entries: string[]
+    try {
+      entries = await fs.readdir(dir)
+    } catch (error) {
+      if (isMissing(error)) return
+      throw error
+    }
+    const stale = entries.filter((entry) => !entry.startsWith('.') && !keep.has(entry))
+    for (const entry of stale) await fs.rm(path.join(dir, entry), {force: true})
+    if (keep.size === 0) await fs.rm(dir, {recursive: true, force: true})
+  }
+}
+
+function checkGeneration(current: BerthDocument<unknown, unknown>, expected: number | undefined): void {
+  if (expected === undefined || current.metadata.generation === expected) return
+  const {kind, name, project} = {kind: current.kind, ...current.metadata}
+  throw new ConflictError(`${kind} "${name}"${projectSuffix(kind, project)} was changed meanwhile: expected generation ${expected}, found ${current.metadata.generation}.`)
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+function assertBodyKey(key: string): void {
+  if (!BODY_KEY.test(key) || key.includes('..')) {
+    throw new ValidationError(`Invalid body key ${JSON.stringify(key)}: use letters, digits, ".", "_" and "-" (no "/", no ".."), at most 200 characters.`)
+  }
+}
+
+function validateBodies(bodies: Record<string, string | null>): void {
+  for (const [key, text] of Object.entries(bodies)) {
+    assertBodyKey(key)
+    if (text === null) continue
+    if (typeof text !== 'string') throw new ValidationError(`The body "${key}" is not a text.`)
+    const bytes = Buffer.byteLength(text)
+    if (bytes > MAX_BODY_BYTES) throw new ValidationError(`The body "${key}" is ${bytes} bytes; at most ${MAX_BODY_BYTES} bytes are stored.`)
   }
 }
 
 /** The parse cache of a kind's directory: documents keyed by file name, valid while the file's identity is unchanged. */
 interface ListCache {
   version: 1
-  entries: Record<string, {ino: number; size: number; mtimeMs: number; doc: unknown}>
+  entries: Record<string, CacheEntry>
+}
+
+interface CacheEntry {
+  ino: number
+  size: number
+  mtimeMs: number
+  doc: unknown
 }
 
 const LIST_CACHE = '.list-cache.json'
 
-/**
- * Every document in a directory, in name order. Reading and parsing a hundred YAML files
- * is most of `endpoint list`'s time, so parsed documents are kept in a cache file checked
- * against each file's inode, size and mtime (every write renames a new inode into place).
- * The cache is only an accelerator: a missing or damaged cache is rebuilt from the files.
- * Reads are synchronous: for many small files that is several times faster than fs.promises.
- */
-function listDirectory(dir: string, kind: Kind): Array<BerthDocument<unknown, unknown>> {
-  let entries: string[]
+interface FileIdentity {
+  ino: number
+  size: number
+  mtimeMs: number
+}
+
+/** The file reads a listing needs, done synchronously or through fs.promises (stats in parallel). */
+interface Reads {
+  readdir(dir: string): string[] | Promise<string[]>
+  readText(file: string): string | Promise<string>
+  /** Each file's identity, undefined where it vanished. */
+  statAll(files: string[]): Array<FileIdentity | undefined> | Promise<Array<FileIdentity | undefined>>
+}
+
+function missingAsUndefined<R>(read: () => R): R | undefined {
   try {
-    entries = readdirSync(dir)
+    return read()
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    if (isMissing(error)) return undefined
     throw error
   }
-  const cacheFile = path.join(dir, LIST_CACHE)
-  let cache: ListCache = {version: 1, entries: {}}
+}
+
+const syncReads: Reads = {
+  readdir: (dir) => readdirSync(dir),
+  readText: (file) => readFileSync(file, 'utf8'),
+  statAll: (files) => files.map((file) => missingAsUndefined(() => statSync(file))),
+}
+
+const asyncReads: Reads = {
+  readdir: (dir) => fs.readdir(dir),
+  readText: (file) => fs.readFile(file, 'utf8'),
+  statAll: (files) =>
+    Promise.all(
+      files.map((file) =>
+        fs.stat(file).catch((error: unknown) => {
+          if (isMissing(error)) return undefined
+          throw error
+        }),
+      ),
+    ),
+}
+
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT'
+
+/** A cache read from disk, or an empty one if it is missing or damaged: it is never trusted beyond its checks. */
+function parseListCache(text: string | undefined): ListCache {
+  const empty: ListCache = {version: 1, entries: {}}
+  if (text === undefined) return empty
   try {
-    const parsed = JSON.parse(readFileSync(cacheFile, 'utf8')) as ListCache
-    if (parsed?.version === 1 && isPlainObject(parsed.entries)) cache = parsed
+    const parsed = JSON.parse(text) as ListCache
+    if (parsed?.version === 1 && isPlainObject(parsed.entries)) return parsed
   } catch {
-    // no cache yet, or a damaged one: rebuilt below
+    // damaged: rebuilt from the files
   }
+  return empty
+}
+
+/** Whether a cache entry is one for this file, as it is now, holding a document of this kind and name. */
+function cachedDocument(entry: unknown, stat: FileIdentity, kind: Kind, name: string): BerthDocument<unknown, unknown> | undefined {
+  if (!isPlainObject(entry) || entry.ino !== stat.ino || entry.size !== stat.size || entry.mtimeMs !== stat.mtimeMs) return undefined
+  const doc = entry.doc
+  if (!isPlainObject(doc) || doc.kind !== kind || !isPlainObject(doc.metadata) || doc.metadata.name !== name || !isPlainObject(doc.spec)) return undefined
+  if (typeof doc.metadata.generation !== 'number') return undefined
+  return doc as unknown as BerthDocument<unknown, unknown>
+}
+
+/** Best effort: a cache that cannot be written only costs the next list its speed. */
+function writeListCache(dir: string, cache: ListCache): void {
+  const tmp = path.join(dir, `${LIST_CACHE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  try {
+    writeFileSync(tmp, JSON.stringify(cache), {mode: 0o600})
+    renameSync(tmp, path.join(dir, LIST_CACHE))
+  } catch {
+    rmSync(tmp, {force: true})
+  }
+}
+
+/**
+ * Keep the directory's parse cache current after a write (under the lock), so a list right
+ * after a create, update or delete parses nothing. `doc` undefined: the file was removed.
+ */
+function updateListCache(dir: string, entry: string, doc: BerthDocument<unknown, unknown> | undefined): void {
+  let text: string | undefined
+  try {
+    text = readFileSync(path.join(dir, LIST_CACHE), 'utf8')
+  } catch {
+    text = undefined
+  }
+  const cache = parseListCache(text)
+  if (doc) {
+    try {
+      const stat = statSync(path.join(dir, entry))
+      cache.entries[entry] = {ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, doc}
+    } catch {
+      delete cache.entries[entry]
+    }
+  } else {
+    delete cache.entries[entry]
+  }
+  writeListCache(dir, cache)
+}
+
+/**
+ * Every document in a directory, in name order, and the files that are damaged. Reading and
+ * parsing a hundred YAML files is most of `endpoint list`'s time, so parsed documents are kept
+ * in a cache file checked against each file's inode, size and mtime (every write renames a new
+ * inode into place) and against the kind and name it must hold. The cache is only an
+ * accelerator: a missing or damaged cache is rebuilt from the files.
+ */
+async function listDirectory(dir: string, kind: Kind, reads: Reads): Promise<ListResult<unknown, unknown>> {
+  const result: ListResult<unknown, unknown> = {documents: [], damaged: []}
+  let entries: string[]
+  try {
+    entries = await reads.readdir(dir)
+  } catch (error) {
+    if (isMissing(error)) return result
+    throw error
+  }
+  let cacheText: string | undefined
+  try {
+    cacheText = await reads.readText(path.join(dir, LIST_CACHE))
+  } catch {
+    cacheText = undefined
+  }
+  const cache = parseListCache(cacheText)
   const fresh: ListCache = {version: 1, entries: {}}
   let changed = false
-  const docs: Array<BerthDocument<unknown, unknown>> = []
-  for (const entry of entries.sort()) {
-    if (entry.startsWith('.') || !entry.endsWith('.yaml')) continue
+  const names = entries.sort().filter((entry) => !entry.startsWith('.') && entry.endsWith('.yaml'))
+  const stats = await reads.statAll(names.map((entry) => path.join(dir, entry)))
+  for (const [i, entry] of names.entries()) {
     const file = path.join(dir, entry)
-    let stat
-    try {
-      stat = statSync(file)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue // deleted meanwhile
-      throw error
-    }
-    const cached = cache.entries[entry]
-    let doc: BerthDocument<unknown, unknown>
-    if (cached && cached.ino === stat.ino && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs) {
-      doc = cached.doc as BerthDocument<unknown, unknown>
+    const name = entry.slice(0, -'.yaml'.length)
+    const stat = stats[i]
+    if (!stat) continue // deleted meanwhile
+    let doc = cachedDocument(cache.entries[entry], stat, kind, name)
+    if (doc) {
+      fresh.entries[entry] = cache.entries[entry]!
     } else {
       let text: string
       try {
-        text = readFileSync(file, 'utf8')
+        text = await reads.readText(file)
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+        if (isMissing(error)) continue
         throw error
       }
-      doc = readDocument(file, text, kind, entry.slice(0, -'.yaml'.length))
+      try {
+        doc = readDocument(file, text, kind, name)
+      } catch (error) {
+        if (!(error instanceof DamagedStateError)) throw error
+        result.damaged.push({file, message: error.message})
+        continue
+      }
       changed = true
+      fresh.entries[entry] = {ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, doc}
     }
-    fresh.entries[entry] = {ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, doc}
-    docs.push(doc)
+    result.documents.push(doc)
   }
-  if (changed || Object.keys(cache.entries).length !== Object.keys(fresh.entries).length) {
-    // Best effort: a cache that cannot be written only costs the next list its speed.
-    const tmp = path.join(dir, `${LIST_CACHE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-    try {
-      writeFileSync(tmp, JSON.stringify(fresh), {mode: 0o600})
-      renameSync(tmp, cacheFile)
-    } catch {
-      rmSync(tmp, {force: true})
-    }
-  }
+  if (changed || Object.keys(cache.entries).length !== Object.keys(fresh.entries).length) writeListCache(dir, fresh)
   // Every call parses afresh (the files or the cache's JSON), so callers own what they get.
-  return docs
+  return result
 }
 
-/** Write `text` to `file` so that a reader or a crash sees either the old or the new content. */
-export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<void> {
-  const dir = path.dirname(file)
-  await fs.mkdir(dir, {recursive: true, mode: 0o700})
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const handle = await fs.open(tmp, 'wx', mode)
-  try {
-    await handle.writeFile(text)
-    await handle.sync()
-  } catch (error) {
-    await handle.close()
-    await fs.rm(tmp, {force: true})
-    throw error
-  }
-  await handle.close()
-  try {
-    await fs.rename(tmp, file)
-  } catch (error) {
-    await fs.rm(tmp, {force: true})
-    throw error
-  }
-  await fsyncDir(dir)
-}
+const DAMAGED_HINT = 'Fix the file by hand or delete it; no other object is affected.'
 
-/** Remove temp files left by writers that died before their rename (their pid is in the name). */
-async function removeDeadWritersTempFiles(home: string): Promise<void> {
-  const entries = await fs.readdir(home, {withFileTypes: true, recursive: true})
-  for (const entry of entries) {
-    const match = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(entry.name)
-    if (!entry.isFile() || !match) continue
-    if (!processAlive(Number(match[1]))) await fs.rm(path.join(entry.parentPath, entry.name), {force: true})
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
+function damagedError(damaged: DamagedFile): DamagedStateError {
+  return new DamagedStateError(damaged.file, damaged.message, {hint: DAMAGED_HINT})
 }
 
 function readDocument<S, T>(file: string, text: string, kind: Kind, name: string): BerthDocument<S, T> {
-  const damaged = (why: string) =>
-    new DamagedStateError(file, `The stored ${kind} "${name}" in ${file} is damaged: ${why}`, {
-      hint: 'Fix the file by hand or delete it; no other object is affected.',
-    })
+  const damaged = (why: string) => damagedError({file, message: `The stored ${kind} "${name}" in ${file} is damaged: ${why}`})
   if (Buffer.byteLength(text) > MAX_DOCUMENT_BYTES) throw damaged(`it is larger than ${MAX_DOCUMENT_BYTES} bytes.`)
   let parsed: unknown
   try {
@@ -349,25 +602,11 @@ function validateNew(input: NewDocument<unknown, unknown>): void {
     if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key)) throw new ValidationError(`Invalid label key ${JSON.stringify(key)}.`)
     if (!/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(value)) throw new ValidationError(`Invalid value for label "${key}": ${JSON.stringify(value)}.`)
   }
+  validateBodies(input.bodies ?? {})
 }
 
 function projectSuffix(kind: Kind, project: string | undefined): string {
-  return KINDS[kind].scope === 'project' ? ` in project "${project ?? 'default'}"` : ''
-}
-
-/** The CLI topic that manages a kind, for hints. */
-export function cliTopic(kind: Kind): string {
-  const topics: Record<Kind, string> = {
-    Endpoint: 'endpoint',
-    Template: 'template',
-    Service: 'service',
-    Environment: 'environment',
-    DeploymentRuntime: 'runtime',
-    Trigger: 'trigger',
-    Execution: 'trigger history',
-    ResourceInterface: 'resource-interface',
-  }
-  return topics[kind]
+  return KINDS[kind].scope === 'project' ? ` in project "${project}"` : ''
 }
 
 function defaultActor(): string {

@@ -96,7 +96,7 @@ describe('berth endpoint create/list/show/update/delete', () => {
     expect(body.references).to.deep.equal([{kind: 'DeploymentRuntime', name: 'web', field: 'spec.repoEndpoint'}])
     const human = await berth(['endpoint', 'update', 'app', '--url', 'https://git.example.com/b.git'])
     expect(human.stderr).to.equal('Updated endpoint "app".\nThese objects use it and may need updating too:\n  DeploymentRuntime/web (spec.repoEndpoint)\n')
-    const doc = await new StateStore({home}).get('Endpoint', 'app')
+    const doc = await new StateStore({home}).get('Endpoint', 'app', 'default')
     expect(doc.metadata.generation).to.equal(3)
     expect(doc.spec).to.include({url: 'https://git.example.com/b.git', username: 'deployer'})
     const nothing = await berth(['endpoint', 'update', 'app', '--url', 'https://git.example.com/b.git'])
@@ -112,13 +112,15 @@ describe('berth endpoint create/list/show/update/delete', () => {
   it('refuses to delete an endpoint in use unless --force, then removes its secret', async () => {
     expect((await berth(['endpoint', 'create', 'docker-registry', 'hub', '--address', 'http://127.0.0.1:5000', '--username', 'ci', '--password-stdin'], {}, secret)).code).to.equal(0)
     const store = new StateStore({home})
-    await store.create({kind: 'Service', metadata: {name: 'web', project: 'default'}, spec: {deploy: {clusterEndpoint: 'k8s', registryEndpoint: 'hub'}}})
+    // Only declared reference fields count: a Service's manifest naming "hub" under spec.endpoints is user data.
+    await store.create({kind: 'Service', metadata: {name: 'web', project: 'default'}, spec: {manifest: {kind: 'ServiceMonitor', spec: {endpoints: ['hub']}}, registryEndpoint: 'hub'}})
     await store.create({kind: 'Trigger', metadata: {name: 'on-push', project: 'default'}, spec: {endpoint: 'hub'}})
+    await store.create({kind: 'Trigger', metadata: {name: 'on-tag', project: 'default'}, spec: {endpoint: 'hub', action: {clusterEndpoint: 'k8s'}}})
     const before = await filesUnder(home)
     const refused = await berth(['endpoint', 'delete', 'hub'])
     expect(refused.code).to.equal(1)
     expect(refused.stderr).to.equal(
-      'Error: Endpoint "hub" is used by 2 objects: Service "web" (spec.deploy.registryEndpoint), Trigger "on-push" (spec.endpoint).\nHint: Change those first, or delete anyway with: berth endpoint delete hub --force\n',
+      'Error: Endpoint "hub" is used by 2 objects: Trigger "on-push" (spec.endpoint), Trigger "on-tag" (spec.endpoint).\nHint: Change those first, or delete anyway with: berth endpoint delete hub --force\n',
     )
     expect(await filesUnder(home)).to.deep.equal(before)
     const forced = await berth(['endpoint', 'delete', 'hub', '--force', '--json'])

@@ -193,7 +193,7 @@ describe('git credential helper', () => {
     })
 
     it('store saves nothing and says so when git used other credentials', async () => {
-      const before = await new StateStore({home}).list('Endpoint')
+      const before = await new StateStore({home}).list('Endpoint', {project: 'default'})
       expect(await storeGitCredential({request: {protocol: 'https', host: 'git.example.com', path: 'team/app.git', username: 'alice', password: 'app-secret'}}, ctx)).to.deep.equal({output: '', endpoint: 'app'})
       const differs = await storeGitCredential({request: {protocol: 'https', host: 'git.example.com', path: 'team/app.git', username: 'alice', password: 'typed-by-hand'}}, ctx)
       expect(differs.notice).to.equal(
@@ -201,7 +201,7 @@ describe('git credential helper', () => {
       )
       expect(differs.notice).not.to.contain('typed-by-hand')
       expect(await storeGitCredential({request: {protocol: 'https', host: 'nowhere.example.com', username: 'a', password: 'b'}}, ctx)).to.deep.equal({output: ''})
-      expect(await new StateStore({home}).list('Endpoint')).to.deep.equal(before)
+      expect(await new StateStore({home}).list('Endpoint', {project: 'default'})).to.deep.equal(before)
       expect((await getGitCredential({request: {protocol: 'https', host: 'git.example.com', path: 'team/app.git'}}, ctx)).output).to.equal('username=alice\npassword=app-secret\n')
     })
 

@@ -55,58 +55,58 @@ describe('StateStore', () => {
     await store.create({kind: 'ResourceInterface', metadata: {name: 'gitcoderepository'}, spec: {}})
     expect((await store.list('Endpoint', {project: 'one'})).map((d) => d.metadata.name)).to.deep.equal(['a'])
     expect((await store.list('Endpoint', {allProjects: true})).map((d) => d.metadata.name)).to.deep.equal(['a', 'b'])
-    expect(await store.list('Endpoint')).to.deep.equal([])
+    expect(await store.list('Endpoint', {project: 'default'})).to.deep.equal([])
     const global = await store.get('ResourceInterface', 'gitcoderepository')
     expect(global.metadata).to.not.have.property('project')
     expect(await store.projects()).to.deep.equal(['one', 'two'])
   })
 
   it('lists from its parse cache, and sees files changed behind its back', async () => {
-    await store.create({kind: 'Endpoint', metadata: {name: 'a'}, spec: {v: 1}})
-    await store.create({kind: 'Endpoint', metadata: {name: 'b'}, spec: {v: 1}})
-    expect((await store.list('Endpoint')).map((d) => d.spec.v)).to.deep.equal([1, 1])
+    await store.create({kind: 'Endpoint', metadata: {name: 'a', project: 'default'}, spec: {v: 1}})
+    await store.create({kind: 'Endpoint', metadata: {name: 'b', project: 'default'}, spec: {v: 1}})
+    expect((await store.list('Endpoint', {project: 'default'})).map((d) => d.spec.v)).to.deep.equal([1, 1])
     const dir = path.join(home, 'projects', 'default', 'endpoints')
     expect(await fs.readdir(dir)).to.include('.list-cache.json')
     // Edited in place by hand (same inode), and one removed, one added by another process.
     const fileA = path.join(dir, 'a.yaml')
     await fs.writeFile(fileA, (await fs.readFile(fileA, 'utf8')).replace('v: 1', 'v: 22'))
     await fs.rm(path.join(dir, 'b.yaml'))
-    await new StateStore({home}).create({kind: 'Endpoint', metadata: {name: 'c'}, spec: {v: 3}})
-    expect((await store.list('Endpoint')).map((d) => [d.metadata.name, d.spec.v])).to.deep.equal([['a', 22], ['c', 3]])
+    await new StateStore({home}).create({kind: 'Endpoint', metadata: {name: 'c', project: 'default'}, spec: {v: 3}})
+    expect((await store.list('Endpoint', {project: 'default'})).map((d) => [d.metadata.name, d.spec.v])).to.deep.equal([['a', 22], ['c', 3]])
     // A damaged cache is ignored and rebuilt.
     await fs.writeFile(path.join(dir, '.list-cache.json'), '{not json')
-    expect((await store.list('Endpoint')).map((d) => d.metadata.name)).to.deep.equal(['a', 'c'])
+    expect((await store.list('Endpoint', {project: 'default'})).map((d) => d.metadata.name)).to.deep.equal(['a', 'c'])
     // Callers get copies: changing one does not change the next listing.
-    const first = await store.list('Endpoint')
+    const first = await store.list('Endpoint', {project: 'default'})
     first[0]!.spec.v = 'changed'
-    expect((await store.list('Endpoint'))[0]!.spec.v).to.equal(22)
+    expect((await store.list('Endpoint', {project: 'default'}))[0]!.spec.v).to.equal(22)
   })
 
   it('refuses to create an object twice', async () => {
-    await store.create({kind: 'Endpoint', metadata: {name: 'hub'}, spec: {v: 1}})
-    const err = await rejection(store.create({kind: 'Endpoint', metadata: {name: 'hub'}, spec: {v: 2}}))
+    await store.create({kind: 'Endpoint', metadata: {name: 'hub', project: 'default'}, spec: {v: 1}})
+    const err = await rejection(store.create({kind: 'Endpoint', metadata: {name: 'hub', project: 'default'}, spec: {v: 2}}))
     expect(err).to.be.instanceOf(ConflictError)
     expect(err.message).to.equal('Endpoint "hub" already exists in project "default".')
-    expect((await store.get('Endpoint', 'hub')).spec).to.deep.equal({v: 1})
+    expect((await store.get('Endpoint', 'hub', 'default')).spec).to.deep.equal({v: 1})
   })
 
   it('updates under the lock, counting generations, and deletes', async () => {
-    await store.create({kind: 'Endpoint', metadata: {name: 'hub'}, spec: {v: 1}})
-    const updated = await store.update('Endpoint', 'hub', undefined, (doc) => ({...doc, spec: {v: 2}}))
+    await store.create({kind: 'Endpoint', metadata: {name: 'hub', project: 'default'}, spec: {v: 1}})
+    const updated = await store.update('Endpoint', 'hub', 'default', (doc) => ({...doc, spec: {v: 2}}))
     expect(updated.metadata.generation).to.equal(2)
     expect(updated.metadata.updatedAt).to.equal(fixed.toISOString())
-    expect((await store.get('Endpoint', 'hub')).spec).to.deep.equal({v: 2})
-    const renamed = await rejection(store.update('Endpoint', 'hub', undefined, (doc) => ({...doc, metadata: {...doc.metadata, name: 'other'}})))
+    expect((await store.get('Endpoint', 'hub', 'default')).spec).to.deep.equal({v: 2})
+    const renamed = await rejection(store.update('Endpoint', 'hub', 'default', (doc) => ({...doc, metadata: {...doc.metadata, name: 'other'}})))
     expect(renamed.message).to.equal('The kind, name and project of Endpoint "hub" cannot change.')
-    await store.delete('Endpoint', 'hub')
-    const missing = await rejection(store.get('Endpoint', 'hub'))
+    await store.delete('Endpoint', 'hub', 'default')
+    const missing = await rejection(store.get('Endpoint', 'hub', 'default'))
     expect(missing).to.be.instanceOf(NotFoundError)
     expect(missing.message).to.equal('Endpoint "hub" not found in project "default".')
   })
 
   for (const bad of ['', 'Upper', 'under_score', '-lead', 'trail-', 'a'.repeat(64), '../etc', 'a/b', 'dot.ted', 'sp ace', 'nul\u0000', 'é']) {
     it(`rejects the name ${JSON.stringify(bad)} and writes nothing`, async () => {
-      const err = await rejection(store.create({kind: 'Endpoint', metadata: {name: bad}, spec: {}}))
+      const err = await rejection(store.create({kind: 'Endpoint', metadata: {name: bad, project: 'default'}, spec: {}}))
       expect(err).to.be.instanceOf(ValidationError)
       expect(err.message).to.match(/^Invalid Endpoint name ".*": /)
       expect(await allFiles(home).catch(() => [])).to.deep.equal([])
@@ -119,15 +119,15 @@ describe('StateStore', () => {
   })
 
   it('names the file of a damaged document and keeps the others readable', async () => {
-    await store.create({kind: 'Endpoint', metadata: {name: 'good'}, spec: {v: 1}})
-    await store.create({kind: 'Endpoint', metadata: {name: 'bad'}, spec: {v: 1}})
+    await store.create({kind: 'Endpoint', metadata: {name: 'good', project: 'default'}, spec: {v: 1}})
+    await store.create({kind: 'Endpoint', metadata: {name: 'bad', project: 'default'}, spec: {v: 1}})
     const file = path.join(home, 'projects', 'default', 'endpoints', 'bad.yaml')
     await fs.writeFile(file, 'apiVersion: berth.dev/v1alpha1\nkind: Endpoint\nmetadata: {name: bad\n')
-    const err = await rejection(store.get('Endpoint', 'bad'))
+    const err = await rejection(store.get('Endpoint', 'bad', 'default'))
     expect(err).to.be.instanceOf(DamagedStateError)
     expect(err.message).to.contain(`The stored Endpoint "bad" in ${file} is damaged: is not valid YAML`)
-    expect((await store.get('Endpoint', 'good')).spec).to.deep.equal({v: 1})
-    const listErr = await rejection(store.list('Endpoint'))
+    expect((await store.get('Endpoint', 'good', 'default')).spec).to.deep.equal({v: 1})
+    const listErr = await rejection(store.list('Endpoint', {project: 'default'}))
     expect(listErr.message).to.contain(file)
   })
 
@@ -143,7 +143,7 @@ describe('StateStore', () => {
     ]
     for (const [text, why] of cases) {
       await fs.writeFile(path.join(dir, 'x.yaml'), text)
-      const err = await rejection(store.get('Endpoint', 'x'))
+      const err = await rejection(store.get('Endpoint', 'x', 'default'))
       expect(err.message).to.equal(`The stored Endpoint "x" in ${path.join(dir, 'x.yaml')} is damaged: ${why}`)
     }
   })
@@ -154,7 +154,7 @@ describe('StateStore', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]']
     for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`)
     await fs.writeFile(path.join(dir, 'bomb.yaml'), `${lines.join('\n')}\n`)
-    const err = await rejection(store.get('Endpoint', 'bomb'))
+    const err = await rejection(store.get('Endpoint', 'bomb', 'default'))
     expect(err).to.be.instanceOf(DamagedStateError)
     expect(err.message).to.match(/could not be read as YAML: .*alias/i)
   })
@@ -173,7 +173,7 @@ describe('StateStore', () => {
       ),
     )
     expect(exits).to.deep.equal(names.map(() => 0))
-    const docs = await store.list('Endpoint')
+    const docs = await store.list('Endpoint', {project: 'default'})
     expect(docs.map((d) => d.metadata.name).sort()).to.deep.equal([...names].sort())
     for (const doc of docs) expect(doc.spec.url).to.equal(`https://example.com/${doc.metadata.name}.git`)
     const leftovers = (await allFiles(home)).filter((f) => !f.endsWith('.yaml') && path.basename(f) !== '.list-cache.json')
@@ -193,7 +193,7 @@ describe('StateStore', () => {
       child.kill('SIGKILL')
       await new Promise((r) => child.once('close', r))
       for (const name of names) {
-        const doc = await store.get('Endpoint', name)
+        const doc = await store.get('Endpoint', name, 'default')
         expect(doc.metadata.name).to.equal(name)
         expect(String(doc.spec.blob).startsWith('x'.repeat(1000))).to.equal(true)
       }

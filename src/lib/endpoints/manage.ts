@@ -1,8 +1,10 @@
 import type {BerthContext} from '../context.js'
-import {ConflictError, ValidationError} from '../errors.js'
+import {ConflictError, DamagedStateError, ValidationError} from '../errors.js'
 import {assertDns1123Label} from '../names.js'
 import {SecretRef, SecretStore, StoredSecretRef, parseRefKey, refKey} from '../secrets/store.js'
-import {TYPE_FIELDS} from './fields.js'
+import type {DamagedFile} from '../state/store.js'
+import {ENDPOINT_DEFINITIONS, definitionOf, secretOf, specFrom} from './definitions/index.js'
+import {fieldProblem} from './fields.js'
 import {storeOfBackend} from './credentials.js'
 import {EndpointReference, findEndpointReferences} from './references.js'
 import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
@@ -18,40 +20,20 @@ export interface SaveOptions {
 /** Check every plain field of an input again (prompts check as the user types; flags are checked here). */
 export function validateEndpointInput(input: EndpointInput): void {
   assertDns1123Label(input.name, 'endpoint name')
-  const def = TYPE_FIELDS[input.type]
-  for (const field of def.fields) {
+  for (const field of definitionOf(input.type).fields) {
     const value = (input as unknown as Record<string, string | undefined>)[field.key]
     if (value === undefined) continue
-    const problem = field.check(value)
-    if (problem) throw new ValidationError(problem)
+    const problem = fieldProblem(field, value)
+    if (problem) throw new ValidationError(problem.message, {hint: problem.hint})
   }
 }
 
 function secretFieldsOf(input: EndpointCredentials): Record<string, string> {
-  switch (input.type) {
-    case 'kubernetes':
-      return {kubeconfig: input.kubeconfig}
-    case 'iam':
-      return {secretAccessKey: input.secretAccessKey}
-    default:
-      return {password: input.password}
-  }
+  return {[definitionOf(input.type).secretKey]: secretOf(input)}
 }
 
 function specOf(input: EndpointInput, secretRefs: Record<string, StoredSecretRef>): EndpointSpec {
-  const base = {type: input.type, ...(input.description ? {description: input.description} : {}), secretRefs}
-  switch (input.type) {
-    case 'docker-registry':
-      return {...base, address: input.address, username: input.username}
-    case 'kubernetes':
-      return {...base, server: input.server, ...(input.context ? {context: input.context} : {})}
-    case 'git':
-      return {...base, url: input.url, username: input.username}
-    case 'iam':
-      return {...base, accessKeyId: input.accessKeyId}
-    case 'codearts-repo':
-      return {...base, urlPrefix: input.urlPrefix, username: input.username}
-  }
+  return specFrom(input, secretRefs)
 }
 
 async function storeSecrets(store: SecretStore, project: string, name: string, secrets: Record<string, string>): Promise<Record<string, StoredSecretRef>> {
@@ -130,18 +112,30 @@ export async function updateEndpoint(ctx: BerthContext, input: EndpointInput, op
 }
 
 export interface DeleteResult {
-  endpoint: EndpointDocument
+  /** The endpoint deleted; absent when its file was damaged. */
+  endpoint?: EndpointDocument
+  /** The damaged file deleted in its place. */
+  damaged?: DamagedFile
   references: EndpointReference[]
   /** Secret fields removed from their store. */
   secretsRemoved: string[]
 }
 
-/** Delete an endpoint and its secrets; refuses while other objects use it unless `force`. */
+/**
+ * Delete an endpoint and its secrets; refuses while other objects use it unless `force`.
+ * A damaged endpoint file is deleted too (its secrets are looked up by the names berth gives them).
+ * The secret store is written after the state lock is released: a keychain can take seconds.
+ */
 export async function deleteEndpoint(ctx: BerthContext, name: string, options: {force?: boolean} = {}): Promise<DeleteResult> {
   const project = await ctx.project()
   const state = ctx.state()
-  return state.withLock(async () => {
-    const doc = await state.get<EndpointSpec, EndpointStatus>('Endpoint', name, project)
+  const {removed, references} = await state.withLock(async () => {
+    // Checked first so a missing or damaged endpoint reports that, not its references.
+    try {
+      await state.get('Endpoint', name, project)
+    } catch (error) {
+      if (!(error instanceof DamagedStateError)) throw error
+    }
     const references = await findEndpointReferences(ctx, name, project)
     if (references.length > 0 && !options.force) {
       const list = references.map((r) => `${r.kind} "${r.name}" (${r.field})`).join(', ')
@@ -149,10 +143,23 @@ export async function deleteEndpoint(ctx: BerthContext, name: string, options: {
         hint: `Change those first, or delete anyway with: berth endpoint delete ${name} --force`,
       })
     }
-    await state.delete('Endpoint', name, project)
-    const secretsRemoved = await deleteSecrets(ctx, doc.spec.secretRefs ?? {})
-    return {endpoint: doc, references, secretsRemoved}
+    return {removed: await state.delete<EndpointSpec, EndpointStatus>('Endpoint', name, project, {allowDamaged: true}), references}
   })
+  if (removed.document) {
+    const secretsRemoved = await deleteSecrets(ctx, removed.document.spec.secretRefs ?? {})
+    return {endpoint: removed.document, references, secretsRemoved}
+  }
+  return {damaged: removed.damaged, references, secretsRemoved: await deleteSecretsByName(ctx, project, name)}
+}
+
+/** The secrets of an endpoint whose document is lost: every secret field berth knows, under the endpoint's name, in the configured store. */
+async function deleteSecretsByName(ctx: BerthContext, project: string, name: string): Promise<string[]> {
+  const store = await ctx.secrets()
+  const removed: string[] = []
+  for (const field of new Set(Object.values(ENDPOINT_DEFINITIONS).map((d) => d.secretKey))) {
+    if (await store.delete({project, kind: 'Endpoint', name, field})) removed.push(field)
+  }
+  return removed
 }
 
 async function deleteSecrets(ctx: BerthContext, refs: Record<string, StoredSecretRef>): Promise<string[]> {
@@ -168,16 +175,14 @@ async function deleteSecrets(ctx: BerthContext, refs: Record<string, StoredSecre
   return removed
 }
 
-export async function listEndpoints(ctx: BerthContext, options: {type?: EndpointType} = {}): Promise<EndpointDocument[]> {
+/** The project's endpoints, and the endpoint files that could not be read (one damaged file damages only itself). */
+export async function listEndpoints(ctx: BerthContext, options: {type?: EndpointType} = {}): Promise<{endpoints: EndpointDocument[]; damaged: DamagedFile[]}> {
   const project = await ctx.project()
-  const docs = await ctx.state().list<EndpointSpec, EndpointStatus>('Endpoint', {project})
-  return options.type ? docs.filter((d) => d.spec.type === options.type) : docs
+  const {documents, damaged} = await ctx.state().listWithProblems<EndpointSpec, EndpointStatus>('Endpoint', {project})
+  return {endpoints: options.type ? documents.filter((d) => d.spec.type === options.type) : documents, damaged}
 }
 
-/** The endpoint's location for tables: address, server, URL or key id. */
-export function endpointTarget(spec: EndpointSpec): string {
-  return spec.address ?? spec.server ?? spec.url ?? spec.urlPrefix ?? spec.accessKeyId ?? ''
-}
+export {endpointTarget} from './definitions/index.js'
 
 /** What `show` prints: every field, secrets replaced by where they are stored. */
 export function maskedEndpoint(doc: EndpointDocument): EndpointDocument & {secrets: Record<string, string>} {
@@ -189,5 +194,6 @@ export function maskedEndpoint(doc: EndpointDocument): EndpointDocument & {secre
 /** Keep the outcome of the last connection test on the endpoint (status.lastTest). */
 export async function recordTestResult(ctx: BerthContext, name: string, result: {ok: boolean; summary: string}): Promise<void> {
   const project = await ctx.project()
-  await ctx.state().update<EndpointSpec, EndpointStatus>('Endpoint', name, project, (doc) => ({...doc, status: {...doc.status, lastTest: {at: ctx.now().toISOString(), ...result}}}))
+  // Status, not spec: a test result does not change the endpoint's generation.
+  await ctx.state().updateStatus<EndpointSpec, EndpointStatus>('Endpoint', name, project, (doc) => ({...doc.status, lastTest: {at: ctx.now().toISOString(), ...result}}))
 }
