@@ -1,5 +1,6 @@
 import type {BerthContext} from '../context.js'
 import {BerthError, ConflictError, DamagedStateError, NotFoundError, ValidationError, isBerthError, messageOf} from '../errors.js'
+import {assertSecretValue} from '../input/secret-input.js'
 import {assertDns1123Label} from '../names.js'
 import {SecretRef, SecretStore, StoredSecretRef, refKey} from '../secrets/store.js'
 import type {DamagedFile} from '../state/store.js'
@@ -26,6 +27,12 @@ export function validateEndpointInput(input: EndpointInput): void {
     const problem = fieldProblem(field, value)
     if (problem) throw new ValidationError(problem.message, {hint: problem.hint})
   }
+}
+
+/** A one-line secret (password, token, secret key) passes the one check every way of giving it passes. */
+function validateSecret(input: EndpointInput): void {
+  const def = definitionOf(input.type)
+  if (def.secret) assertSecretValue(`The ${def.secret.label} of endpoint "${input.name}"`, secretOf(input))
 }
 
 function secretFieldsOf(input: EndpointCredentials): Record<string, string> {
@@ -55,6 +62,7 @@ async function verifyFirst(ctx: BerthContext, input: EndpointInput, options: Sav
 /** Create an endpoint: secrets to the secret store, the rest to a document. Nothing is kept if any step fails. */
 export async function createEndpoint(ctx: BerthContext, input: EndpointInput, options: SaveOptions = {}): Promise<EndpointDocument> {
   validateEndpointInput(input)
+  validateSecret(input)
   const project = await ctx.project()
   const state = ctx.state()
   const alreadyExists = () => new ConflictError(`Endpoint "${input.name}" already exists in project "${project}".`, {hint: `Change it with: berth endpoint update ${input.name}`})
@@ -93,6 +101,7 @@ export interface UpdateResult {
  */
 export async function updateEndpoint(ctx: BerthContext, input: EndpointInput, options: SaveOptions & {secretsChanged: boolean}): Promise<UpdateResult> {
   validateEndpointInput(input)
+  if (options.secretsChanged) validateSecret(input)
   const project = await ctx.project()
   const state = ctx.state()
   const current = await state.get<EndpointSpec, EndpointStatus>('Endpoint', input.name, project)

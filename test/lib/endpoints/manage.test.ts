@@ -5,6 +5,7 @@ import {Readable} from 'node:stream'
 
 import {BerthContext} from '../../../src/lib/context.js'
 import {credentialsOf} from '../../../src/lib/endpoints/credentials.js'
+import {secretProblem} from '../../../src/lib/endpoints/fields.js'
 import {createEndpoint, deleteEndpoint, endpointTarget, listEndpoints, maskedEndpoint, updateEndpoint} from '../../../src/lib/endpoints/manage.js'
 import {ConflictError, KeychainUnavailableError, NotFoundError, ValidationError} from '../../../src/lib/errors.js'
 import type {SecretRef} from '../../../src/lib/secrets/store.js'
@@ -137,5 +138,19 @@ describe('endpoint management (library): create, update, delete with the real st
     expect(error).to.be.instanceOf(NotFoundError)
     expect(error.message).to.equal('Endpoint "hub" was deleted while it was being updated; nothing was saved.')
     expect(await real.get({project: 'default', kind: 'Endpoint', name: 'hub', field: 'password'})).to.equal(undefined)
+  })
+
+  it('checks a secret the way every input path does, whoever calls (a prompt, a flag, a credential helper)', async () => {
+    for (const [password, problem] of [
+      ['two\nlines', 'contains a line break; a password, token or key is one line (git and docker cannot be given one with a line break).'],
+      ['nul\0byte', 'contains a NUL byte, which no tool berth hands it to can carry.'],
+      ['ab\uFFFDcd', 'contains U+FFFD, the replacement for bytes that are not UTF-8; give the secret as UTF-8 text.'],
+    ]) {
+      const error = await berthRejection(createEndpoint(ctx, {...hub, password}))
+      expect(error).to.be.instanceOf(ValidationError)
+      expect(error.message).to.equal(`The password of endpoint "hub" ${problem}`)
+      expect(secretProblem('password', password)).to.equal(`The password ${problem}`)
+    }
+    expect(await stateFiles(home)).to.deep.equal({})
   })
 })
