@@ -128,6 +128,45 @@ export async function eraseDockerCredential(ctx: BerthContext, serverUrl: string
   return {endpoint: name}
 }
 
+/** The other docker-registry endpoints of the project that serve the registry host of `address`, by name. */
+export async function endpointsServingRegistry(ctx: BerthContext, address: string, except?: string): Promise<string[]> {
+  const key = registryMatchKey(address)
+  if (!key) return []
+  return (await registryEndpoints(ctx))
+    .filter((doc) => doc.metadata.name !== except && doc.spec.address !== undefined && registryMatchKey(doc.spec.address) === key)
+    .map((doc) => doc.metadata.name)
+    .sort()
+}
+
+/**
+ * Make endpoint `name` the one docker gets for its registry host (label
+ * berth.dev/default-for-host=true) and take the mark from the others serving that host.
+ * Returns the endpoints unmarked.
+ */
+export async function markDefaultForHost(ctx: BerthContext, name: string): Promise<{unmarked: string[]}> {
+  const project = await ctx.project()
+  const state = ctx.state()
+  return state.withLock(async () => {
+    const doc = await state.get<EndpointSpec, EndpointStatus>('Endpoint', name, project)
+    if (doc.spec.type !== 'docker-registry' || doc.spec.address === undefined) throw new ValidationError(`--default-for-host applies to docker-registry endpoints; "${name}" is not one.`)
+    const unmarked: string[] = []
+    for (const other of await endpointsServingRegistry(ctx, doc.spec.address, name)) {
+      const current = await state.get<EndpointSpec, EndpointStatus>('Endpoint', other, project)
+      if (current.metadata.labels?.[DEFAULT_FOR_HOST_LABEL] === undefined) continue
+      await state.update<EndpointSpec, EndpointStatus>('Endpoint', other, project, (d) => {
+        const labels = {...d.metadata.labels}
+        delete labels[DEFAULT_FOR_HOST_LABEL]
+        return {...d, metadata: {...d.metadata, labels}}
+      })
+      unmarked.push(other)
+    }
+    if (doc.metadata.labels?.[DEFAULT_FOR_HOST_LABEL] !== 'true') {
+      await state.update<EndpointSpec, EndpointStatus>('Endpoint', name, project, (d) => ({...d, metadata: {...d.metadata, labels: {...d.metadata.labels, [DEFAULT_FOR_HOST_LABEL]: 'true'}}}))
+    }
+    return {unmarked}
+  })
+}
+
 /** Every docker-registry endpoint of the project as {server: username}, keyed the way docker names registries. */
 export async function listDockerCredentials(ctx: BerthContext): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
