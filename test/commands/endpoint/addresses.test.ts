@@ -42,6 +42,11 @@ describe('berth endpoint create: addresses are checked once, the same way at inp
       args: ['codearts-repo', 'zero-hub', '--url-prefix', 'https://codehub.example.com:0', '--username', 'mytenant/ci-user', '--password-env', 'S'],
       stderr: 'Error: Invalid --url-prefix "https://codehub.example.com:0": it has port 0, which nothing can listen on.\nHint: Give an HTTPS URL such as https://git.example.com/group/repo.git.\n',
     },
+    {
+      title: 'a Kubernetes API server on port 0',
+      args: ['kubernetes', 'zero-k8s', '--kubeconfig', '/nonexistent/never-read.kubeconfig', '--server', 'https://127.0.0.1:0'],
+      stderr: 'Error: Invalid --server "https://127.0.0.1:0": it has port 0, which nothing can listen on.\n',
+    },
   ]
 
   for (const c of refused) {

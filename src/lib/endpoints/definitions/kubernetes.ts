@@ -1,8 +1,13 @@
-import {UsageError} from '../../errors.js'
+import {UsageError, ValidationError} from '../../errors.js'
+import {quote} from '../../names.js'
+import {portProblem} from '../../net/url.js'
 import type {CustomInput, EndpointDefinition, EndpointFlags, FieldValues, InputDeps, ReadInput} from '../definition.js'
 import {FieldDefinition, acceptField, promptValidate, urlField} from '../fields.js'
 
-const SERVER: FieldDefinition = urlField('server', 'Kubernetes API server URL', {flag: '--server', what: 'a kubernetes endpoint', schemes: ['http', 'https']})
+const SERVER: FieldDefinition = urlField('server', 'Kubernetes API server URL', {flag: '--server', what: 'a kubernetes endpoint', schemes: ['http', 'https']}, (value) => {
+  const problem = portProblem(new URL(value))
+  if (problem) throw new ValidationError(`Invalid --server ${quote(value)}: ${problem}.`)
+})
 const CONTEXT: FieldDefinition = {key: 'context', flag: '--context', prompt: 'Context', check: () => undefined, optional: true}
 
 const asString = (value: string | boolean | undefined): string | undefined => (typeof value === 'string' ? value : undefined)
