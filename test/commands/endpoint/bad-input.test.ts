@@ -108,3 +108,21 @@ describe('berth endpoint create: malformed and hostile input', () => {
     })
   })
 })
+
+describe('berth endpoint show/update/delete/test: malformed names', () => {
+  let home: string
+  let cleanup: () => void
+  before(() => ({home, cleanup} = tempHome()))
+  after(() => cleanup())
+
+  for (const verb of ['show', 'update', 'delete', 'test']) {
+    it(`${verb} of an upper-case name: exit 2, "Invalid endpoint name" as everywhere, nothing written`, async () => {
+      const result = await runBerth(['endpoint', verb, 'Hub'], {env: berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'p'})})
+      expect(result.stderr).to.equal('Error: Invalid endpoint name "Hub": it must consist of lower-case letters, digits and "-", and start and end with a letter or digit.\nHint: Use a DNS-1123 label such as "my-registry" (lower case, digits and "-", at most 63 characters).\n')
+      expect(result.stdout).to.equal('')
+      expect(result.code).to.equal(2)
+      expect(await stateFiles(home)).to.deep.equal({})
+    })
+  }
+})
+
