@@ -2,7 +2,7 @@ import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 
 import {BerthContext} from '../lib/context.js'
 import {FileSystemError, InterruptedError, UsageError, isBerthError, isPromptInterrupt, osErrorCode} from '../lib/errors.js'
-import {quote} from '../lib/names.js'
+import {dns1123LabelProblem, quote} from '../lib/names.js'
 import {defaultHint} from './hints.js'
 import {Style, plainStyle, styleFor} from '../lib/output/style.js'
 
@@ -73,6 +73,18 @@ export abstract class BerthCommand<T extends typeof Command> extends Command {
     if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
   }
 
+  /**
+   * Lower layers cannot know which endpoint a command was given, so their hints say
+   * "berth endpoint update NAME"; the command knows: its NAME argument or --endpoint flag.
+   */
+  private withEndpointName(hint: string | undefined): string | undefined {
+    if (!hint?.includes(' NAME')) return hint
+    const args = this.args as {name?: unknown; endpoint?: unknown} | undefined
+    const given = args?.name ?? args?.endpoint ?? (this.flags as {endpoint?: unknown} | undefined)?.endpoint
+    if (typeof given !== 'string' || dns1123LabelProblem(given)) return hint
+    return hint.replace(/(berth endpoint (?:update|test|show|delete)) NAME\b/g, `$1 ${given}`)
+  }
+
   /** oclif's parse errors, said with the flags as they are typed ("--endpoint (-e)"), and a hint for values that look like flags. */
   private clearerParseError(err: Errors.CLIError): UsageError | undefined {
     const command = `${this.config.bin} ${this.id?.split(':').join(' ') ?? ''}`.trim()
@@ -103,7 +115,7 @@ export abstract class BerthCommand<T extends typeof Command> extends Command {
     const exitCode = isBerthError(err) ? err.exitCode : (err.oclif?.exit ?? (err instanceof Errors.CLIError ? 2 : 1))
     const known = isBerthError(err) || err instanceof Errors.CLIError
     const message = known ? err.message : `Internal error: ${err.message || String(err)}`
-    const hint = isBerthError(err) ? (err.hint ?? defaultHint(err)) : undefined
+    const hint = this.withEndpointName(isBerthError(err) ? (err.hint ?? defaultHint(err)) : undefined)
     if (this.jsonEnabled()) {
       const code = isBerthError(err) ? err.code : known ? 'usage' : 'internal'
       // One shape for every error: a missing hint or step is null, never an absent key.

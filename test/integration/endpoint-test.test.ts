@@ -90,6 +90,11 @@ describe('integration: endpoint create + test against the real services', functi
       const wrong = await berth(['endpoint', 'test', 'wrong-pw'])
       expect(wrong.code).to.equal(1)
       expect(wrong.stderr).to.match(/rejected the credentials \(HTTP 401 Unauthorized\)/)
+      // The hint names the endpoint, not a placeholder, whichever command met the failure.
+      expect(wrong.stderr).to.contain('\nHint: Check the username and password, then: berth endpoint update wrong-pw\n')
+      const tags = await berth(['image', 'tags', 'wrong-pw', 'team/app'])
+      expect(tags.stderr).to.contain('\nHint: Check the username and password, then: berth endpoint update wrong-pw\n')
+      expect(tags.code).to.equal(1)
       const wrongToken = await berth(['endpoint', 'test', 'wrong-pw-token'])
       expect(wrongToken.code).to.equal(1)
       expect(wrongToken.stderr).to.match(/rejected the credentials \(HTTP 401 Unauthorized\)/)
