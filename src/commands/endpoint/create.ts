@@ -28,7 +28,7 @@ ${typeUsage()}`
   }
   static override flags = endpointFlags
 
-  async run(): Promise<ReturnType<typeof maskedEndpoint>> {
+  async run(): Promise<ReturnType<typeof maskedEndpoint> & {references: never[]; changed: true}> {
     const input = await gatherCreateInput(this.context, {...this.flags, type: this.args.type, name: this.args.name}, {show: (text) => process.stderr.write(text)})
     const verify = this.flags.verify ? connectionVerifier((message) => this.notice(message)) : undefined
     let doc = await createEndpoint(this.context, input, {verify})
@@ -47,6 +47,7 @@ ${typeUsage()}`
         }
       }
     }
-    return maskedEndpoint(doc)
+    // The shape of endpoint update's result: a new endpoint has no references yet.
+    return {...maskedEndpoint(doc), references: [], changed: true}
   }
 }

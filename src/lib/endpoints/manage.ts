@@ -6,7 +6,7 @@ import {SecretRef, SecretStore, StoredSecretRef, refKey} from '../secrets/store.
 import type {DamagedFile} from '../state/store.js'
 import {ENDPOINT_DEFINITIONS, definitionOf, secretOf, specFrom} from './definitions/index.js'
 import {fieldProblem} from './fields.js'
-import {ownSecretRef, storeOfBackend} from './credentials.js'
+import {ownSecretRef, readEndpointSecret, storeOfBackend} from './credentials.js'
 import {EndpointReference, findEndpointReferences} from './references.js'
 import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
 
@@ -246,6 +246,23 @@ export function maskedEndpoint(doc: EndpointDocument): EndpointDocument & {secre
   const secrets: Record<string, string> = {}
   for (const [field, ref] of Object.entries(doc.spec.secretRefs ?? {})) secrets[field] = `******** (${ref.backend})`
   return {...doc, secrets}
+}
+
+/**
+ * What `show` prints, with each secret looked up: "******** (file)" when it is in its
+ * store, "missing (file store)" when it is not, and why when the store cannot be read.
+ */
+export async function shownEndpoint(ctx: BerthContext, doc: EndpointDocument): Promise<EndpointDocument & {secrets: Record<string, string>}> {
+  const shown = maskedEndpoint(doc)
+  for (const field of Object.keys(shown.secrets)) {
+    try {
+      await readEndpointSecret(ctx, doc, field)
+    } catch (error) {
+      const backend = doc.spec.secretRefs?.[field]?.backend
+      shown.secrets[field] = error instanceof NotFoundError ? `missing (${backend} store)` : `******** (${backend}; not checked: ${messageOf(error)})`
+    }
+  }
+  return shown
 }
 
 /** Keep the outcome of the last connection test on the endpoint (status.lastTest). */

@@ -173,4 +173,32 @@ describe('berth endpoint create/list/show/update/delete', () => {
     expect(refused.stderr).to.equal('Error: The env secret store is read-only: cannot save the secretAccessKey of Endpoint "other".\nHint: Set BERTH_SECRET_OTHER_SECRET_ACCESS_KEY in the environment instead, or choose a writable store with BERTH_SECRET_STORE=keychain or BERTH_SECRET_STORE=file.\n')
     expect((await filesUnder(home)).map(([f]) => path.basename(f)).filter((f) => f.endsWith('.yaml'))).to.deep.equal(['cloud.yaml'])
   })
+
+  describe('shapes and secrets as shown', () => {
+    const env = (extra: NodeJS.ProcessEnv = {}) => berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'shape test', GIT_TOKEN: 'T0ken/+=', ...extra})
+
+    it('create and update --json return the same shape', async () => {
+      const created = await runBerth(['endpoint', 'create', 'git', 'app', '--url', 'https://git.example.com/team/app.git', '--username', 'ci@corp.com', '--password-env', 'GIT_TOKEN', '--json'], {env: env()})
+      expect(created.code, created.stderr).to.equal(0)
+      const updated = await runBerth(['endpoint', 'update', 'app', '--username', 'mytenant/ci-user', '--json'], {env: env()})
+      expect(updated.code, updated.stderr).to.equal(0)
+      const c = JSON.parse(created.stdout)
+      const u = JSON.parse(updated.stdout)
+      expect(Object.keys(c).sort()).to.deep.equal(Object.keys(u).sort())
+      expect(c).to.include({changed: true})
+      expect(c.references).to.deep.equal([])
+    })
+
+    it('show says "missing" for a secret that is not in its store', async () => {
+      const created = await runBerth(['endpoint', 'create', 'git', 'app', '--url', 'https://git.example.com/team/app.git', '--username', 'ci@corp.com', '--password-env', 'GIT_TOKEN'], {env: env()})
+      expect(created.code, created.stderr).to.equal(0)
+      expect((await runBerth(['endpoint', 'show', 'app'], {env: env()})).stdout).to.match(/\npassword +\*{8} \(file\)\n/)
+      await fs.rm(path.join(home, 'secrets.enc'))
+      const shown = await runBerth(['endpoint', 'show', 'app'], {env: env()})
+      expect(shown.code, shown.stderr).to.equal(0)
+      expect(shown.stdout).to.match(/\npassword +missing \(file store\)\n/)
+      expect(JSON.parse((await runBerth(['endpoint', 'show', 'app', '--json'], {env: env()})).stdout).secrets).to.deep.equal({password: 'missing (file store)'})
+    })
+  })
 })
+
