@@ -85,6 +85,17 @@ export async function pushImage(options: PushImageOptions, deps: ImageDeps): Pro
     }
     throw dockerEngineError(error, engine, `looking up "${printable(options.localImage)}"`)
   }
+  // A tag berth adds only to push is removed again if the push fails; one that was there stays.
+  const tagExisted = await engine.docker
+    .getImage(reference)
+    .inspect()
+    .then(
+      () => true,
+      (error: unknown) => {
+        if (engineStatus(error) === 404) return false
+        throw dockerEngineError(error, engine, `looking up "${reference}"`)
+      },
+    )
   try {
     await image.tag({repo: repoRef, tag})
   } catch (error) {
@@ -96,6 +107,8 @@ export async function pushImage(options: PushImageOptions, deps: ImageDeps): Pro
     const stream = (await engine.docker.getImage(repoRef).push({tag, authconfig: authConfig(options.endpoint, address)})) as NodeJS.ReadableStream
     events = await followProgress(stream, deps.onProgress)
   } catch (error) {
+    // noprune: only the tag goes, never the image or its layers.
+    if (!tagExisted) await engine.docker.getImage(reference).remove({noprune: true}).catch(() => undefined)
     throw registryError(error, engine, address, `pushing ${reference}`, options.endpoint.name, secrets)
   }
   const aux = events.map((e) => e.aux).find((a): a is {Digest?: unknown; Size?: unknown} => Boolean(a && typeof a === 'object' && 'Digest' in a))
