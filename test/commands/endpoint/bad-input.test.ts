@@ -80,6 +80,8 @@ describe('berth endpoint create: malformed and hostile input', () => {
     {title: 'a name beginning with "-"', args: () => reg('-hub', '--address', 'https://r.example.com', '--username', 'u', '--password-env', 'S'), stderr: 'Error: Unknown flag "-hub".\nHint: A value beginning with "-" (such as a name) goes after --, with the flags before it: berth endpoint create [FLAGS] -- … -hub. See: berth endpoint create --help\n'},
     {title: 'a name beginning with "-" given after --', args: () => ['endpoint', 'create', '--address', 'https://r.example.com', '--username', 'u', '--password-env', 'S', '--', 'docker-registry', '-hub'], stderr: /^Error: Invalid endpoint name "-hub": /},
     {title: 'a missing required flag', args: () => ['image', 'pull', 'team/app:1.0'], stderr: 'Error: Missing required flag --endpoint (-e).\nHint: See: berth image pull --help\n'},
+    {title: 'a kubeconfig on stdin over the size cap', args: () => ['endpoint', 'create', 'kubernetes', 'k1', '--kubeconfig', '/dev/stdin'], input: 'x'.repeat(4 * 1024 * 1024 + 1), stderr: 'Error: Could not read the kubeconfig file /dev/stdin: it is larger than 4194304 bytes.\n'},
+    {title: 'a kubeconfig that is a directory', args: () => ['endpoint', 'create', 'kubernetes', 'k1', '--kubeconfig', home], stderr: () => `Error: Could not read the kubeconfig file ${home}: it is a directory.\n`},
     {title: 'both kubeconfig sources', args: () => ['endpoint', 'create', 'kubernetes', 'k1', '--kubeconfig', kc('good.kubeconfig'), '--from-current-context'], stderr: 'Error: Give the kubeconfig one way only: --kubeconfig FILE or --from-current-context, not both.\n'},
   ]
 

@@ -6,7 +6,7 @@ import path from 'node:path'
 import {promisify} from 'node:util'
 
 import {StateStore} from '../../../src/lib/state/store.js'
-import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
+import {ROOT, berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
 import {stateFiles} from '../../helpers/files.js'
 import {requireKeychain} from '../../helpers/keychain.js'
 
@@ -176,6 +176,17 @@ describe('berth endpoint create/list/show/update/delete', () => {
 
   describe('shapes and secrets as shown', () => {
     const env = (extra: NodeJS.ProcessEnv = {}) => berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'shape test', GIT_TOKEN: 'T0ken/+=', ...extra})
+
+    it('takes --kubeconfig /dev/stdin and a shell\'s <(…), read once', async () => {
+      const piped = await runBerth(['endpoint', 'create', 'kubernetes', 'from-stdin', '--kubeconfig', '/dev/stdin'], {env: env(), input: KUBECONFIG})
+      expect(piped.code, piped.stderr).to.equal(0)
+      const substituted = await run('bash', ['-c', `"$NODE" "$BIN" endpoint create kubernetes from-fifo --kubeconfig <(printf %s "$KC") --context dev-admin`], {
+        env: {...env(), NODE: process.execPath, BIN: path.join(ROOT, 'bin', 'run.js'), KC: KUBECONFIG},
+      })
+      expect(substituted.stderr).to.equal('Created kubernetes endpoint "from-fifo" in project "default" (secret in the file store).\n')
+      const listed = JSON.parse((await runBerth(['endpoint', 'list', '--json'], {env: env()})).stdout) as Array<{name: string; target?: string}>
+      expect(listed.map((e) => e.name).sort()).to.deep.equal(['from-fifo', 'from-stdin'])
+    })
 
     it('create and update --json return the same shape', async () => {
       const created = await runBerth(['endpoint', 'create', 'git', 'app', '--url', 'https://git.example.com/team/app.git', '--username', 'ci@corp.com', '--password-env', 'GIT_TOKEN', '--json'], {env: env()})
