@@ -97,8 +97,10 @@ export abstract class BerthCommand<T extends typeof Command> extends Command {
     const unknown = (err as Errors.CLIError & {flags?: unknown}).flags
     if (Array.isArray(unknown) && unknown.length > 0 && /Nonexistent flag/.test(err.message)) {
       const first = String(unknown[0])
+      // "-hub" may be a name that starts with "-"; "--bogus" is a flag that does not exist.
+      const value = /^-[^-]/.test(first) && first.length > 2
       return new UsageError(`Unknown flag${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => quote(String(f))).join(', ')}.`, {
-        hint: `A value beginning with "-" (such as a name) goes after --, with the flags before it: ${command} [FLAGS] -- … ${first}. See: ${command} --help`,
+        hint: value ? `A value beginning with "-" (such as a name) goes after --, with the flags before it: ${command} [FLAGS] -- … ${first}. See: ${command} --help` : `See: ${command} --help`,
         cause: err,
       })
     }

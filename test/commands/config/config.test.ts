@@ -70,10 +70,10 @@ describe('berth config', () => {
     expect(missing.stderr).to.contain('Missing 1 required arg:\nkey')
     const flag = await berth(['config', 'list', '--bogus'])
     expect(flag.code).to.equal(2)
-    expect(flag.stderr).to.contain('Nonexistent flag: --bogus')
+    expect(flag.stderr).to.equal('Error: Unknown flag "--bogus".\nHint: See: berth config list --help\n')
     const command = await berth(['nosuch'])
     expect(command.code).to.equal(2)
-    expect(command.stderr).to.contain('command nosuch not found')
+    expect(command.stderr).to.equal('Error: Unknown command "nosuch".\nHint: See the commands with: berth --help\n')
   })
 
   it('names a damaged settings file, exits 2, and shows no stack trace', async () => {
