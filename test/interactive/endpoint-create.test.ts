@@ -202,7 +202,7 @@ current-context: dev-admin
       expect(screen).to.contain('Error: Cancelled; nothing was saved.')
       expect(screen).not.to.contain('bug in berth')
       expect(screen).not.to.contain('force closed')
-      expect(await new StateStore({home}).list('Endpoint')).to.deep.equal([])
+      expect(await new StateStore({home}).list('Endpoint', {project: 'default'})).to.deep.equal([])
     })
   }
 
