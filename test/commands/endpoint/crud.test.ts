@@ -67,6 +67,9 @@ describe('berth endpoint create/list/show/update/delete', () => {
       ['dev', 'kubernetes', 'https://127.0.0.1:6443/'],
       ['hub', 'docker-registry', 'https://registry.example.com'],
     ])
+    // One shape for every item: a value a type does not have is null, never an absent key.
+    for (const item of items) expect(Object.keys(item), item.name).to.deep.equal(['name', 'type', 'target', 'username', 'description', 'lastTest', 'createdAt'])
+    expect(items.find((i) => i.name === 'cloud')).to.include({username: null, description: null, lastTest: null})
     const filtered = await berth(['endpoint', 'list', '--type', 'kubernetes'])
     expect(filtered.stdout).to.equal(`NAME  TYPE        ${'TARGET'.padEnd(23)}  USERNAME  LAST TEST\ndev   kubernetes  https://127.0.0.1:6443/\n`)
 
