@@ -249,11 +249,19 @@ function registryError(error: unknown, engine: DockerEngine, address: RegistryAd
   return new ExternalError(`The Docker engine failed ${doing}: ${message}`, {cause: error})
 }
 
-/** Replace any secret value that an engine message might echo. */
-function scrub(message: string, secrets: string[]): string {
-  let out = message
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('***')
-  return out
+/**
+ * The engine's message as it is, unless it holds a secret as a whole word, in which case
+ * none of it is shown: masking substrings garbles messages (a password "pass" turned
+ * "username or password" into "username or ***word"). The engine builds its messages from
+ * the registry's answer and never from the credentials it was given, so this is a last guard.
+ */
+export function scrub(message: string, secrets: readonly string[]): string {
+  for (const secret of secrets) {
+    if (!secret) continue
+    const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    if (new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`).test(message)) return '(the message is not shown: it contains the password)'
+  }
+  return message
 }
 
 function lastMatch(events: RawEvent[], pattern: RegExp): string | null {
