@@ -23,7 +23,7 @@ iam: BERTH_ACCESS_KEY_ID and BERTH_SECRET_ACCESS_KEY, HUAWEICLOUD_SDK_AK and HUA
 
 BERTH_ENDPOINTS holds the endpoint names given, comma-separated.
 
-The files are mode 0600 in a private temporary directory, removed when the command ends. SIGINT, SIGTERM and SIGHUP are passed on to the command; berth waits for it, removes the files and exits with its status (128+N if signal N ended it). A command that is not found exits 127; one that cannot be run, 126.`
+The files are mode 0600 in a private temporary directory (under $XDG_RUNTIME_DIR where there is one), removed when the command ends; one left by a berth that was killed is removed by the next run. The command does not get BERTH_PASSPHRASE, BERTH_HOME or BERTH_SECRET_* (they would open every endpoint's secrets, not only these). SIGINT, SIGTERM and SIGHUP are passed on to the command; berth waits for it, removes the files and exits with its status (128+N if signal N ended it). A command that is not found exits 127; one that cannot be run, 126.`
   static override usage = '<%= command.id %> NAME... -- COMMAND [ARG...]'
   static override examples = [
     '<%= config.bin %> <%= command.id %> my-registry -- docker pull registry.example.com/team/app:1.4',
