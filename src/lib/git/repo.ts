@@ -36,9 +36,9 @@ interface GitRun {
  * the mechanism (today: withGitCredentials' per-origin credential helper and 0600 files, removed after).
  * Only these credentials: the user's own helpers and askpass are not asked.
  */
-export async function withGitCredentialEnv<R>(remote: GitCredential | undefined, fn: (env: Record<string, string>) => Promise<R>): Promise<R> {
+export async function withGitCredentialEnv<R>(remote: GitCredential | undefined, fn: (env: Record<string, string>) => Promise<R>, baseEnv: NodeJS.ProcessEnv = process.env): Promise<R> {
   if (!remote) return fn({GIT_TERMINAL_PROMPT: '0'})
-  return withGitCredentials(remote, ({env}) => fn(env), {baseEnv: process.env, onlyTheseCredentials: true})
+  return withGitCredentials(remote, ({env}) => fn(env), {baseEnv, onlyTheseCredentials: true})
 }
 
 const MAX_OUTPUT = 256 * 1024 * 1024
@@ -50,7 +50,11 @@ export async function runGit(args: string[], options: {cwd: string; remote?: Git
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !DROPPED_ENV.test(key)) baseEnv[key] = value
   return withGitCredentialEnv(options.remote, (credentialEnv) =>
     new Promise<GitRun>((resolve) => {
-      const child = spawn('git', ['-c', 'credential.helper=', '-c', 'core.hooksPath=/dev/null', '-c', 'protocol.allow=never', '-c', 'protocol.http.allow=always', '-c', 'protocol.https.allow=always', ...args], {
+      // No remote: no credential helper at all. With one, withGitCredentialEnv's configuration
+      // already empties the helper list before adding berth's (a -c here would come after it and
+      // empty it again).
+      const noHelpers = options.remote ? [] : ['-c', 'credential.helper=']
+      const child = spawn('git', [...noHelpers, '-c', 'core.hooksPath=/dev/null', '-c', 'protocol.allow=never', '-c', 'protocol.http.allow=always', '-c', 'protocol.https.allow=always', ...args], {
         cwd: options.cwd,
         env: {...baseEnv, ...credentialEnv, ...options.env, GIT_ALLOW_PROTOCOL: 'http:https', LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0'},
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -92,6 +96,7 @@ export async function runGit(args: string[], options: {cwd: string; remote?: Git
       child.stdin.on('error', () => {})
       child.stdin.end(options.input)
     }),
+    baseEnv,
   )
 }
 

@@ -140,6 +140,6 @@ describe('berth service and template: malformed and hostile input', () => {
   it('prints the error as JSON with --json', async () => {
     const result = await runBerth(['service', 'create', 'x', '-f', file('no-kind.yaml'), '--json'], {env: env()})
     expect(result.code).to.equal(2)
-    expect(JSON.parse(result.stdout)).to.deep.equal({error: {code: 'validation', message: 'The YAML of service "x", document 2 (line 5) has no kind.', exitCode: 2}})
+    expect(JSON.parse(result.stdout)).to.deep.equal({error: {code: 'validation', message: 'The YAML of service "x", document 2 (line 5) has no kind.', hint: null, step: null, exitCode: 2}})
   })
 })
