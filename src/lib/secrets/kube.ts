@@ -1,5 +1,6 @@
 import type {KubeClient} from '../kube/client.js'
 import {AuthError, ValidationError, messageOf} from '../errors.js'
+import {backoff} from '../state/kube-store.js'
 import {SecretRef, SecretStore} from './store.js'
 
 export interface KubeSecretStoreOptions {
@@ -34,7 +35,7 @@ export class KubeSecretStore implements SecretStore {
   constructor(options: KubeSecretStoreOptions) {
     this.connectFn = options.connect
     this.namespace = options.namespace
-    this.conflictRetries = options.conflictRetries ?? 10
+    this.conflictRetries = options.conflictRetries ?? 20
   }
 
   private client(): Promise<KubeClient> {
@@ -76,7 +77,10 @@ export class KubeSecretStore implements SecretStore {
           }
           return
         } catch (error) {
-          if (statusOf(error) === 409 && attempt <= this.conflictRetries) continue
+          if (statusOf(error) === 409 && attempt <= this.conflictRetries) {
+            await backoff(attempt)
+            continue
+          }
           throw error
         }
       }
@@ -100,7 +104,10 @@ export class KubeSecretStore implements SecretStore {
           }
           return true
         } catch (error) {
-          if (statusOf(error) === 409 && attempt <= this.conflictRetries) continue
+          if (statusOf(error) === 409 && attempt <= this.conflictRetries) {
+            await backoff(attempt)
+            continue
+          }
           if (statusOf(error) === 404) return false
           throw error
         }

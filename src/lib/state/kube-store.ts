@@ -68,7 +68,7 @@ export interface KubeStateStoreOptions {
   /** Who writes: recorded as metadata.createdBy. */
   actor?: string
   now?: () => Date
-  /** How many times a write that met a resourceVersion conflict is tried again (default 10). */
+  /** How many times a write that met a resourceVersion conflict is tried again, after a growing random pause (default 20). */
   conflictRetries?: number
 }
 
@@ -109,7 +109,7 @@ export class KubeStateStore implements StateBackend {
     assertDns1123Label(this.namespace, 'Kubernetes namespace')
     this.actor = options.actor ?? defaultActor()
     this.now = options.now ?? (() => new Date())
-    this.conflictRetries = options.conflictRetries ?? 10
+    this.conflictRetries = options.conflictRetries ?? 20
   }
 
   get location(): string {
@@ -292,7 +292,10 @@ export class KubeStateStore implements StateBackend {
         try {
           written = await this.call(`update ${kind} "${name}"`, async (client) => (await client.request<KubeResource>({method: 'PUT', path: this.path(kind, resourceName), body: resource, action: `update ${this.where(kind, resourceName)}`})).body)
         } catch (error) {
-          if (this.isConflict(error) && attempt <= this.conflictRetries) continue
+          if (this.isConflict(error) && attempt <= this.conflictRetries) {
+            await backoff(attempt)
+            continue
+          }
           throw this.conflictOrError(error, kind, name, project)
         }
         if (!isDeepStrictEqual(next.status, current.doc.status)) await this.putStatus(kind, resourceName, {...written, status: next.status})
@@ -320,7 +323,10 @@ export class KubeStateStore implements StateBackend {
         try {
           await this.putStatus(kind, resourceName, {...current.resource, status}, false)
         } catch (error) {
-          if (this.isConflict(error) && attempt <= this.conflictRetries) continue
+          if (this.isConflict(error) && attempt <= this.conflictRetries) {
+            await backoff(attempt)
+            continue
+          }
           throw this.conflictOrError(error, kind, name, project)
         }
         return {...current.doc, status}
@@ -338,6 +344,7 @@ export class KubeStateStore implements StateBackend {
         return
       } catch (error) {
         if (!(retry && this.isConflict(error) && attempt <= this.conflictRetries)) throw error
+        await backoff(attempt)
         const fresh = await this.call('read', async (client) => client.get<KubeResource>(this.path(kind, resourceName)))
         if (!fresh) return
         resource = {...fresh, status: resource.status}
@@ -569,6 +576,12 @@ export class KubeStateStore implements StateBackend {
 }
 
 const DAMAGED_HINT = 'Fix the object with kubectl edit or delete it; no other object is affected.'
+
+/** A random pause growing with the attempt (5 ms … 250 ms), so writers that collided do not collide again in step. */
+export function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(250, 5 * 2 ** attempt)
+  return new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)))
+}
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
