@@ -4,7 +4,9 @@
  * turns the same schemas into the CRDs the Kubernetes backend stores them as (where the
  * API server validates them again). The schemas are OpenAPI v3 in Kubernetes' structural
  * form: a kind whose spec is open to fields berth adds later keeps
- * `x-kubernetes-preserve-unknown-fields`, and types only the fields it is sure of.
+ * `x-kubernetes-preserve-unknown-fields`, and types only the fields it is sure of. No field is
+ * required yet: the features check completeness with messages of their own, and objects
+ * stored before the schemas existed must stay readable and writable.
  */
 import {ValidationError} from '../errors.js'
 import {isPlainObject} from '../yaml.js'
@@ -77,7 +79,6 @@ export const KIND_SCHEMAS: Record<Kind, KindSchema> = {
         accessKeyId: text('iam: the access key id (not secret).'),
         secretRefs: {type: 'object', description: 'Each secret field and where its value is kept.', additionalProperties: secretRef},
       },
-      ['type'],
     ),
     status: STATUS,
     columns: [
@@ -95,7 +96,7 @@ export const KIND_SCHEMAS: Record<Kind, KindSchema> = {
     columns: [{name: 'Environment', type: 'string', jsonPath: '.spec.environment'}],
   },
   Environment: {
-    spec: open('A cluster (a kubernetes endpoint) and its default namespace.', {clusterEndpoint: text('The kubernetes endpoint (a reference).'), namespace: text(), description: text()}, ['clusterEndpoint']),
+    spec: open('A cluster (a kubernetes endpoint) and its default namespace.', {clusterEndpoint: text('The kubernetes endpoint (a reference).'), namespace: text(), description: text()}),
     status: STATUS,
     columns: [
       {name: 'Cluster', type: 'string', jsonPath: '.spec.clusterEndpoint'},
