@@ -1,6 +1,6 @@
 import type {KubeClient} from '../kube/client.js'
 import {AuthError, ValidationError, messageOf} from '../errors.js'
-import {backoff} from '../state/kube-store.js'
+import {backoff, explainMissing} from '../state/kube-store.js'
 import {SecretRef, SecretStore} from './store.js'
 
 export interface KubeSecretStoreOptions {
@@ -138,7 +138,7 @@ export class KubeSecretStore implements SecretStore {
           cause: error,
         })
       }
-      throw error
+      throw explainMissing(error, `${what} berth's secrets`, this.namespace)
     }
   }
 }

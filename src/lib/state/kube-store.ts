@@ -559,20 +559,26 @@ export class KubeStateStore implements StateBackend {
         cause: error,
       })
     }
-    if (status === 404 && isBerthError(error) && /could not find the requested resource|the server could not find/i.test(error.message)) {
-      return new ExternalError(`berth's custom resources are not installed on this cluster (could not ${what}).`, {
-        hint: `Install them: berth install --print | kubectl apply --server-side -f -`,
-        cause: error,
-      })
-    }
-    if (status === 404 && isBerthError(error) && /namespaces? "[^"]+" not found/.test(error.message)) {
-      return new ExternalError(`berth's namespace "${this.namespace}" does not exist on this cluster (could not ${what}).`, {
-        hint: `Create it with berth's resources: berth install --print --namespace ${this.namespace} | kubectl apply --server-side -f -`,
-        cause: error,
-      })
-    }
-    return error
+    return explainMissing(error, what, this.namespace)
   }
+}
+
+/** A 404 that means berth is not installed (no CRD) or its namespace is missing, in plain words; any other error as it is. */
+export function explainMissing(error: unknown, what: string, namespace: string): unknown {
+  if (statusOf(error) !== 404 || !isBerthError(error)) return error
+  if (/could not find the requested resource|the server could not find/i.test(error.message)) {
+    return new ExternalError(`berth's custom resources are not installed on this cluster (could not ${what}).`, {
+      hint: 'Install them: berth install --print | kubectl apply --server-side -f -',
+      cause: error,
+    })
+  }
+  if (/namespaces? "[^"]+" not found/.test(error.message)) {
+    return new ExternalError(`berth's namespace "${namespace}" does not exist on this cluster (could not ${what}).`, {
+      hint: `Create it with berth's resources: berth install --print --namespace ${namespace} | kubectl apply --server-side -f -`,
+      cause: error,
+    })
+  }
+  return error
 }
 
 const DAMAGED_HINT = 'Fix the object with kubectl edit or delete it; no other object is affected.'
