@@ -89,6 +89,8 @@ try {
 } finally {
   try {
     kubectl(['delete', 'namespace', namespace, '--wait=false'])
-  } catch {}
+  } catch (error) {
+    console.error(`could not delete namespace ${namespace}: ${error.message}`)
+  }
   rmSync(home, {recursive: true, force: true})
 }
