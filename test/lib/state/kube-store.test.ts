@@ -169,6 +169,25 @@ describe('KubeStateStore on the real kube-apiserver', function () {
     expect(await kubectl(['get', 'secrets', '-n', namespace, '-l', 'berth.dev/kind', '-o', 'name'])).to.equal('')
   })
 
+  it('connects from inside a pod with the mounted service account, without a kubeconfig', async () => {
+    const kube = requireService(this.ctx, 'kube')
+    const {home, cleanup} = tempHome()
+    try {
+      const {promises: fs} = await import('node:fs')
+      const {connectKubeBackend} = await import('../../../src/lib/state/kube-connection.js')
+      await fs.writeFile(`${home}/token`, `${kube.adminToken}\n`)
+      await fs.copyFile(kube.caFile ?? '', `${home}/ca.crt`)
+      const url = new URL(kube.server)
+      const inPod = new KubeStateStore({connect: () => connectKubeBackend({env: {KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port, HOME: home}, serviceAccountDir: home}), namespace})
+      await store.create({kind: 'Template', metadata: {name: 'web', project: 'default'}, spec: {type: 'k8s-yaml'}})
+      expect((await inPod.list('Template', {project: 'default'})).map((d) => d.metadata.name)).to.deep.equal(['web'])
+      const none = await rejection(connectKubeBackend({env: {HOME: home}, serviceAccountDir: `${home}/absent`}))
+      expect(none.message).to.equal(`The Kubernetes state backend needs a kubeconfig, and ${home}/.kube/config does not exist.`)
+    } finally {
+      cleanup()
+    }
+  })
+
   it('says in plain words when the user may not read berth objects', async () => {
     const kube = requireService(this.ctx, 'kube')
     const {connectKube} = await import('../../../src/lib/kube/client.js')
