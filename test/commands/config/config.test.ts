@@ -106,6 +106,13 @@ for (const backend of testBackends()) describe(`berth config (${backend} backend
     expect(await fs.readFile(file, 'utf8')).to.equal('project: [unclosed\n')
   })
 
+  it('refuses an unknown BERTH_BACKEND on commands that use the state, exit 2, nothing printed', async () => {
+    const result = await berth(['endpoint', 'list'], {BERTH_BACKEND: 'etcd'})
+    expect(result.code).to.equal(2)
+    expect(result.stdout).to.equal('')
+    expect(result.stderr).to.equal('Error: BERTH_BACKEND is "etcd"; expected file or kubernetes.\n')
+  })
+
   it('refuses an invalid BERTH_PROJECT on commands that use the project', async () => {
     const result = await berth(['config', 'get', 'project'], {BERTH_PROJECT: 'NOT OK'})
     // config get only reports the value; the project is validated where objects are read or written.
