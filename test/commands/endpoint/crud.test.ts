@@ -145,6 +145,19 @@ for (const backend of testBackends()) describe(`berth endpoint create/list/show/
     expect(gone.stderr).to.equal('Error: Endpoint "hub" not found in project "default".\nHint: List what exists with: berth endpoint list\n')
   })
 
+  it('lets exactly one of four concurrent creates of one name win, and keeps the winner\'s secret', async () => {
+    const passwords = [0, 1, 2, 3].map((i) => `racer-${i}-p@ss:w0rd`)
+    const results = await Promise.all(passwords.map((password) => berth(['endpoint', 'create', 'git', 'app', '--url', 'https://git.example.com/team/app.git', '--username', 'ci', '--password-env', 'S'], {S: password})))
+    const winners = results.flatMap((r, i) => (r.code === 0 ? [i] : []))
+    expect(winners, results.map((r) => r.stderr).join('')).to.have.length(1)
+    for (const r of results.filter((r) => r.code !== 0)) {
+      expect(r.code).to.equal(1)
+      expect(r.stderr).to.equal('Error: Endpoint "app" already exists in project "default".\nHint: Change it with: berth endpoint update app\n')
+    }
+    const got = await berth(['credential', 'git', 'get'], {}, 'protocol=https\nhost=git.example.com\npath=team/app.git\n\n')
+    expect(got.stdout).to.equal(`username=ci\npassword=${passwords[winners[0]!]}\n`)
+  })
+
   it('keeps endpoints apart by project', async () => {
     expect((await berth(['endpoint', 'create', 'iam', 'cloud', '--access-key-id', 'AAAABBBBCCCCDDDDEEEE', '--secret-access-key-stdin', '--project', 'team-a'], {}, 'sk')).code).to.equal(0)
     expect(JSON.parse((await berth(['endpoint', 'list', '--json'])).stdout)).to.deep.equal([])
