@@ -17,6 +17,7 @@ export default class StateExport extends BerthCommand<typeof StateExport> {
       if (table) this.log(table)
       this.notice(summary)
     }
+    for (const damaged of result.damaged) this.warning(`skipped: ${damaged.message}`)
     return result
   }
 }

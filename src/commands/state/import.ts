@@ -14,6 +14,7 @@ export default class StateImport extends BerthCommand<typeof StateImport> {
       if (table) this.log(table)
       this.notice(summary)
     }
+    for (const damaged of result.damaged) this.warning(`skipped: ${damaged.message}`)
     return result
   }
 }

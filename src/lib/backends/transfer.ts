@@ -39,6 +39,7 @@ export function renderTransfer(result: TransferResult): {table: string; summary:
   const count = (action: string) => result.objects.filter((o) => o.action === action).length
   const secrets = (action: string) => result.secrets.filter((s) => s.action === action).length
   const missing = secrets('missing')
-  const summary = `From ${result.from} to ${result.to}: ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged; secrets: ${secrets('copied')} copied, ${secrets('unchanged')} unchanged${missing ? `, ${missing} missing in the source store (their references were kept)` : ''}.`
+  const damaged = result.damaged.length
+  const summary = `From ${result.from} to ${result.to}: ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged; secrets: ${secrets('copied')} copied, ${secrets('unchanged')} unchanged${missing ? `, ${missing} missing in the source store (their references were kept)` : ''}${damaged ? `; ${damaged} damaged, skipped` : ''}.`
   return {table, summary}
 }

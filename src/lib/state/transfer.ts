@@ -8,7 +8,7 @@
 import {NotFoundError} from '../errors.js'
 import {SecretBackendName, SecretStore, StoredSecretRef, parseRefKey} from '../secrets/store.js'
 import {isPlainObject} from '../yaml.js'
-import type {StateBackend} from './backend.js'
+import type {DamagedFile, StateBackend} from './backend.js'
 import {BerthDocument, KINDS, Kind} from './document.js'
 import {isDeepStrictEqual} from 'node:util'
 
@@ -29,6 +29,8 @@ export interface TransferResult {
   to: string
   objects: Array<{kind: Kind; project?: string; name: string; action: ObjectAction}>
   secrets: Array<{kind: Kind; project?: string; name: string; field: string; action: SecretAction}>
+  /** Source objects that could not be read: skipped, everything else is copied. */
+  damaged: DamagedFile[]
 }
 
 const STORE_NAMES = new Set<string>(['keychain', 'file', 'env', 'kubernetes'])
@@ -52,15 +54,16 @@ async function mapSecretRefs(value: unknown, replace: (ref: StoredSecretRef) => 
 
 export async function transferState(options: TransferOptions): Promise<TransferResult> {
   const {from, to, targetSecrets} = options
-  const result: TransferResult = {from: `${from.backend} (${from.location})`, to: `${to.backend} (${to.location})`, objects: [], secrets: []}
+  const result: TransferResult = {from: `${from.backend} (${from.location})`, to: `${to.backend} (${to.location})`, objects: [], secrets: [], damaged: []}
   const stores = new Map<SecretBackendName, Promise<SecretStore>>()
   const storeOf = (backend: SecretBackendName) => {
     if (!stores.has(backend)) stores.set(backend, options.sourceSecrets(backend))
     return stores.get(backend) as Promise<SecretStore>
   }
   for (const kind of Object.keys(KINDS) as Kind[]) {
-    const docs = KINDS[kind].scope === 'project' ? await from.list(kind, {allProjects: true}) : await from.list(kind)
-    for (const doc of docs) {
+    const {documents, damaged} = KINDS[kind].scope === 'project' ? await from.listWithProblems(kind, {allProjects: true}) : await from.listWithProblems(kind)
+    result.damaged.push(...damaged)
+    for (const doc of documents) {
       const {name, project} = doc.metadata
       const spec = (await mapSecretRefs(doc.spec, async (ref) => {
         const secretRef = parseRefKey(ref.key)!

@@ -118,6 +118,19 @@ describe('berth state export / import (file ↔ kubernetes)', function () {
     expect((await runBerth(['state', 'import'], {env: env(fresh)})).stderr).to.match(/: 0 created, 0 updated, 4 unchanged; secrets: 0 copied, 2 unchanged\.\n$/)
   })
 
+  it('skips a damaged file with a warning and moves the rest', async () => {
+    const home = newHome()
+    expect((await runBerth(['endpoint', 'create', 'iam', 'cloud', '--access-key-id', 'HPUAEXAMPLEKEY000001', '--secret-access-key-stdin'], {env: env(home), input: 'sk/with+symbols='})).code).to.equal(0)
+    const broken = path.join(home, 'projects', 'default', 'endpoints', 'broken.yaml')
+    await fs.writeFile(broken, 'apiVersion: berth.dev/v1alpha1\nkind: Endpoint\nmetadata: {name: broken\n')
+    const result = await runBerth(['state', 'export', '--json'], {env: env(home)})
+    expect(result.code, result.stderr).to.equal(0)
+    const body = JSON.parse(result.stdout) as Transfer & {damaged: Array<{file: string}>}
+    expect(body.objects.map((o) => `${o.action} ${o.name}`)).to.deep.equal(['created cloud'])
+    expect(body.damaged.map((d) => d.file)).to.deep.equal([broken])
+    expect(result.stderr).to.match(new RegExp(`^Warning: skipped: The stored Endpoint "broken" in ${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged: `))
+  })
+
   it('fails in plain words when the namespace is not there, and changes nothing', async () => {
     const home = newHome()
     expect((await runBerth(['endpoint', 'create', 'iam', 'cloud', '--access-key-id', 'HPUAEXAMPLEKEY000001', '--secret-access-key-stdin'], {env: env(home), input: 'sk'})).code).to.equal(0)
