@@ -14,7 +14,7 @@ export function distributionEvent(i: number, overrides: {action?: 'push' | 'pull
   const tag = overrides.tag === null ? {} : {tag: overrides.tag ?? `1.4.${i}`}
   return {
     id: overrides.id ?? `7c1e5f2a-4b8d-4e0a-9f3c-${i.toString().padStart(12, '0')}`,
-    timestamp: new Date(Date.UTC(2026, 10, 24, 9, 30, i % 60)).toISOString().replace('Z', '.123456789Z'),
+    timestamp: new Date(Date.UTC(2026, 10, 24, 9, 30, i % 60)).toISOString().replace('.000Z', '.123456789Z'),
     action: overrides.action ?? 'push',
     target: {
       mediaType: overrides.mediaType ?? 'application/vnd.docker.distribution.manifest.v2+json',
