@@ -4,32 +4,9 @@ import path from 'node:path'
 
 import {parseWebhook, UnknownPayloadError} from '../../../src/lib/triggers/payloads.js'
 import {ROOT} from '../../helpers/cli.js'
+import {distributionEvent} from './fixtures.js'
 
 const fixture = (name: string) => readFileSync(path.join(ROOT, 'test', 'fixtures', 'triggers', name), 'utf8')
-
-/** One event as distribution 2.8 sends it (fields and nesting copied from a real envelope). */
-export function distributionEvent(i: number, overrides: {action?: 'push' | 'pull'; tag?: string | null; mediaType?: string; repository?: string; id?: string} = {}): Record<string, unknown> {
-  const repository = overrides.repository ?? 'payments/checkout-api'
-  const digest = `sha256:${i.toString(16).padStart(64, 'a')}`
-  const tag = overrides.tag === null ? {} : {tag: overrides.tag ?? `1.4.${i}`}
-  return {
-    id: overrides.id ?? `7c1e5f2a-4b8d-4e0a-9f3c-${i.toString().padStart(12, '0')}`,
-    timestamp: new Date(Date.UTC(2026, 10, 24, 9, 30, i % 60)).toISOString().replace('.000Z', '.123456789Z'),
-    action: overrides.action ?? 'push',
-    target: {
-      mediaType: overrides.mediaType ?? 'application/vnd.docker.distribution.manifest.v2+json',
-      size: 1578,
-      digest,
-      length: 1578,
-      repository,
-      url: `http://127.0.0.1:35001/v2/${repository}/manifests/${digest}`,
-      ...tag,
-    },
-    request: {id: `req-${i}`, addr: '127.0.0.1:52344', host: '127.0.0.1:35001', method: overrides.action === 'pull' ? 'GET' : 'PUT', useragent: 'docker/20.10.24+dfsg1 go/go1.19.8 git-commit/5d6db84 kernel/6.1.0 os/linux arch/amd64'},
-    actor: {name: 'ci-bot@payments.example.com'},
-    source: {addr: 'registry-7f9c:5000', instanceID: 'a1b2c3d4-5678-90ab-cdef-1234567890ab'},
-  }
-}
 
 describe('trigger payloads', () => {
   it('maps the Docker Hub payload from the source to its inputs', () => {
