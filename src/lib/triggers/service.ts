@@ -5,7 +5,7 @@ import {ConflictError, NotFoundError, UsageError, ValidationError} from '../erro
 import {assertDns1123Label, quote} from '../names.js'
 import {SecretRef, StoredSecretRef, parseRefKey, refKey} from '../secrets/store.js'
 import {TriggerActionRunner, defaultActionRunner} from './actions.js'
-import {HistoryLog, RunRecord, historyFile, removeHistory} from './history.js'
+import {HistoryLog, RUN_STATUSES, RunRecord, RunStatus, historyFile, readHistory, removeHistory} from './history.js'
 import {checkImage, globToRegExp, tagRegExp} from './match.js'
 import {inputsOf, newRunId, performRun} from './runs.js'
 import {DEFAULT_PUBLIC_URL, TriggerAction, TriggerDocument, TriggerSpec, TriggerStatus} from './types.js'
@@ -335,4 +335,82 @@ export async function fireTrigger(ctx: BerthContext, name: string, options: Fire
   } finally {
     await log.close()
   }
+}
+
+/** What list and show print: everything but where the token is kept. */
+export interface TriggerView {
+  name: string
+  project: string
+  endpoint: string
+  image: string
+  tagPattern?: string
+  tagRegex?: string
+  action: TriggerAction
+  /** One line: "deploy service checkout (env dev, container api)", "sync runtime r", "exec: ./deploy.sh". */
+  does: string
+  inputs: Record<string, string>
+  enabled: boolean
+  dryRun: boolean
+  /** The hook URL without its token. */
+  hookPath: string
+  dockerHub?: TriggerSpec['dockerHub']
+  createdAt: string
+  updatedAt?: string
+}
+
+export function describeAction(action: TriggerAction): string {
+  switch (action.type) {
+    case 'service': {
+      const where = [action.environment ? `env ${action.environment}` : `cluster ${action.clusterEndpoint ?? ''}`, action.namespace ? `namespace ${action.namespace}` : '', action.container ? `container ${action.container}` : ''].filter(Boolean)
+      return `deploy service ${action.service} (${where.join(', ')})`
+    }
+    case 'runtime':
+      return `sync runtime ${action.runtime}`
+    case 'exec':
+      return `exec: ${action.command}`
+  }
+}
+
+export function triggerView(doc: TriggerDocument): TriggerView {
+  const s = doc.spec
+  return {
+    name: doc.metadata.name,
+    project: doc.metadata.project ?? '',
+    endpoint: s.endpoint,
+    image: s.image,
+    ...(s.tagPattern === undefined ? {} : {tagPattern: s.tagPattern}),
+    ...(s.tagRegex === undefined ? {} : {tagRegex: s.tagRegex}),
+    action: s.action,
+    does: describeAction(s.action),
+    inputs: s.inputs ?? {},
+    enabled: s.enabled,
+    dryRun: Boolean(s.dryRun),
+    hookPath: `${s.publicUrl}/hooks/${doc.metadata.name}`,
+    ...(s.dockerHub ? {dockerHub: s.dockerHub} : {}),
+    createdAt: doc.metadata.createdAt,
+    ...(doc.metadata.updatedAt ? {updatedAt: doc.metadata.updatedAt} : {}),
+  }
+}
+
+/** --since: an ISO time, or a duration back from now (30m, 12h, 7d). */
+export function parseSince(text: string, now: Date): Date {
+  const duration = /^(\d{1,6})([smhd])$/.exec(text)
+  if (duration) {
+    const unit = {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[duration[2] as 's' | 'm' | 'h' | 'd']
+    return new Date(now.getTime() - Number(duration[1]) * unit)
+  }
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN
+  if (Number.isNaN(ms)) throw new ValidationError(`--since ${quote(text)} is neither a time (2026-11-24T09:30:00Z) nor a duration (30m, 12h, 7d).`)
+  return new Date(ms)
+}
+
+/** A trigger's runs, newest first, read from the tail of its history. */
+export async function triggerHistory(ctx: BerthContext, name: string, query: {limit?: number; status?: string; since?: string}): Promise<RunRecord[]> {
+  const doc = await getTrigger(ctx, name)
+  const limit = query.limit ?? 20
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new ValidationError(`--limit must be a whole number from 1 to 100000.`)
+  if (query.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(query.status)) throw new ValidationError(`--status ${quote(query.status)} is not one of: ${RUN_STATUSES.join(', ')}.`)
+  const since = query.since === undefined ? undefined : parseSince(query.since, ctx.now())
+  const page = await readHistory(historyFile(ctx.home, doc.metadata.project ?? '', name), {limit, ...(query.status ? {status: query.status as RunStatus} : {}), ...(since ? {since} : {})})
+  return page.records
 }
