@@ -26,8 +26,8 @@ Run the receiver with: berth trigger serve.`
   static override flags = {
     endpoint: Flags.string({char: 'e', summary: 'The docker-registry endpoint the image is pushed to.'}),
     image: Flags.string({summary: 'NAMESPACE/REPOSITORY the pushes must be to (no host, no tag).'}),
-    'tag-pattern': Flags.string({summary: 'Only tags matching this glob (* and ?), e.g. "1.*".', exclusive: ['tag-regex']}),
-    'tag-regex': Flags.string({summary: 'Only tags matching this regular expression (anchored).', exclusive: ['tag-pattern']}),
+    'tag-pattern': Flags.string({summary: 'Only tags matching this glob (* and ?), e.g. "1.*".'}),
+    'tag-regex': Flags.string({summary: 'Only tags matching this regular expression (anchored).'}),
     service: Flags.string({summary: 'Action: deploy this service with the pushed image.', helpGroup: 'ACTION'}),
     env: Flags.string({summary: 'With --service: the environment to deploy to.', helpGroup: 'ACTION'}),
     cluster: Flags.string({summary: 'With --service: the kubernetes endpoint to deploy to.', helpGroup: 'ACTION'}),
