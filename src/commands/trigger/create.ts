@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {UsageError} from '../../lib/errors.js'
-import {actionFromFlags, createTrigger, dockerHubHookUrl, parseInputs, triggerView, TriggerView} from '../../lib/triggers/service.js'
+import {DEFAULT_DOCKER_HUB_API} from '../../lib/registry/docker-hub.js'
+import {actionFromFlags, checkHubApiUrl, createTrigger, dockerHubHookUrl, parseInputs, triggerView, TriggerView} from '../../lib/triggers/service.js'
 
 export interface TriggerCreateResult extends TriggerView {
   /** The URL to give the registry; it holds the secure token. */
@@ -20,6 +21,7 @@ Run the receiver with: berth trigger serve.`
     '<%= config.bin %> <%= command.id %> checkout-dev --endpoint payments-registry --image payments/checkout-api --tag-pattern "1.*" --service checkout --env dev --container api',
     '<%= config.bin %> <%= command.id %> ledger-sync --endpoint payments-registry --image payments/ledger --runtime ledger-dev',
     '<%= config.bin %> <%= command.id %> notify --endpoint payments-registry --image payments/checkout-api --exec \'./scripts/announce.sh "$BERTH_IMAGE"\' --input CHANNEL=releases',
+    '<%= config.bin %> <%= command.id %> hub-deploy --endpoint hub --image svendowideit/testhook --tag-pattern latest --exec ./deploy.sh --public-url https://ci.example.com --register',
     '<%= config.bin %> <%= command.id %> hub-hook --endpoint hub --image svendowideit/testhook --tag-regex "v[0-9]+\\.[0-9]+\\.[0-9]+" --exec ./deploy.sh --public-url https://ci.example.com',
   ]
   static override args = {name: Args.string({description: 'Trigger name (DNS-1123 label).', required: true})}
@@ -39,6 +41,8 @@ Run the receiver with: berth trigger serve.`
     disabled: Flags.boolean({summary: 'Create it disabled: pushes are recorded as ignored until "berth trigger enable".'}),
     'dry-run': Flags.boolean({summary: 'Its actions only say what they would do (for trying the wiring).'}),
     'public-url': Flags.string({summary: 'Where the registry reaches "berth trigger serve" (default http://127.0.0.1:8080).'}),
+    register: Flags.boolean({summary: 'Also create the webhook at Docker Hub (logging in with the endpoint\'s credentials); delete and token --rotate then update it there.', helpGroup: 'DOCKER HUB'}),
+    'hub-api-url': Flags.string({summary: 'Docker Hub\'s API base URL for --register (default https://hub.docker.com).', env: 'BERTH_DOCKER_HUB_API_URL', helpGroup: 'DOCKER HUB'}),
   }
 
   async run(): Promise<TriggerCreateResult> {
@@ -58,9 +62,11 @@ Run the receiver with: berth trigger serve.`
       disabled: f.disabled,
       dryRun: f['dry-run'],
       ...(f['public-url'] === undefined ? {} : {publicUrl: f['public-url']}),
+      ...(f.register ? {register: {apiUrl: checkHubApiUrl(f['hub-api-url'] ?? DEFAULT_DOCKER_HUB_API)}} : {}),
     })
     const view = triggerView(made.trigger)
     this.notice(`Created trigger "${view.name}": ${view.image}${view.tagPattern ? `:${view.tagPattern}` : view.tagRegex ? ` tags /${view.tagRegex}/` : ''} → ${view.does}${view.enabled ? '' : ' (disabled)'}.`)
+    if (made.trigger.spec.dockerHub) this.notice(`Created Docker Hub webhook "${made.trigger.spec.dockerHub.webhookName}" on ${made.trigger.spec.dockerHub.namespace}/${made.trigger.spec.dockerHub.repository}.`)
     this.notice('Give the registry this hook URL (it holds the secret token; keep it private). Receive with: berth trigger serve')
     if (!this.jsonEnabled()) this.log(made.hookUrl)
     return {...view, hookUrl: made.hookUrl, dockerHubHookUrl: dockerHubHookUrl(made.trigger.spec, made.token)}

@@ -102,6 +102,8 @@ export interface CreateTriggerInput {
   disabled?: boolean
   dryRun?: boolean
   publicUrl?: string
+  /** Create the webhook at Docker Hub too, through this API (the endpoint's credentials log in). */
+  register?: {apiUrl: string}
 }
 
 export interface TriggerWithToken {
@@ -176,6 +178,7 @@ function tokenRef(project: string, name: string): SecretRef {
 export async function createTrigger(ctx: BerthContext, input: CreateTriggerInput): Promise<TriggerWithToken> {
   const project = await ctx.project()
   const spec = await validateCreate(ctx, project, input)
+  const hubRepo = input.register ? hubRepository(spec.image) : undefined
   const token = newToken()
   const secrets = await ctx.secrets()
   const ref = tokenRef(project, input.name)
@@ -191,7 +194,49 @@ export async function createTrigger(ctx: BerthContext, input: CreateTriggerInput
     await secrets.delete(ref).catch(() => undefined)
     throw error
   }
+  if (input.register && hubRepo) {
+    // As the source has it: creating the trigger creates the webhook at Docker Hub; if that fails, neither exists.
+    try {
+      const {namespace, repository} = hubRepo
+      const webhookName = `berth-${input.name}`
+      const hub = await dockerHubClient(ctx, trigger, input.register.apiUrl)
+      const made = await hub.createWebhook(namespace, repository, {name: webhookName, hookUrl: dockerHubHookUrl(trigger.spec, token)})
+      trigger = await ctx.state().update<TriggerSpec, TriggerStatus>('Trigger', input.name, project, (d) => ({...d, spec: {...d.spec, dockerHub: {apiUrl: input.register!.apiUrl, namespace, repository, webhookName, ...(made.slug ? {slug: made.slug} : {})}}}))
+    } catch (error) {
+      await ctx.state().delete('Trigger', input.name, project).catch(() => undefined)
+      await secrets.delete(ref).catch(() => undefined)
+      throw error
+    }
+  }
   return {trigger, token, hookUrl: hookUrl(trigger.spec, input.name, token)}
+}
+
+/** A Docker Hub repository is NAMESPACE/NAME. */
+function hubRepository(image: string): {namespace: string; repository: string} {
+  const parts = image.split('/')
+  if (parts.length !== 2) throw new ValidationError(`--register needs a Docker Hub repository of the form NAMESPACE/NAME; ${quote(image)} has ${parts.length - 1} "/".`)
+  return {namespace: parts[0] as string, repository: parts[1] as string}
+}
+
+/** A Docker Hub client logged in with the trigger's docker-registry endpoint's credentials. */
+async function dockerHubClient(ctx: BerthContext, trigger: TriggerDocument, apiUrl: string) {
+  const {loadEndpointCredentials} = await import('../endpoints/credentials.js')
+  const {DockerHubClient} = await import('../registry/docker-hub.js')
+  const creds = await loadEndpointCredentials(ctx, trigger.spec.endpoint, ['docker-registry'])
+  return new DockerHubClient({apiUrl, username: creds.username, password: creds.password})
+}
+
+/** --hub-api-url or BERTH_DOCKER_HUB_API_URL: http(s), no credentials, no query. */
+export function checkHubApiUrl(text: string): string {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new ValidationError(`--hub-api-url ${quote(text)} is not a URL; the default is https://hub.docker.com.`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ValidationError(`--hub-api-url ${quote(text)} uses ${url.protocol}//; it needs https://.`)
+  if (url.username || url.password || url.search || url.hash) throw new ValidationError('--hub-api-url must be a plain base URL (no credentials, query or fragment).')
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 
 export async function getTrigger(ctx: BerthContext, name: string): Promise<TriggerDocument> {
@@ -242,6 +287,14 @@ export async function triggerToken(ctx: BerthContext, name: string, options: {ro
     return {token, hookUrl: hookUrl(doc.spec, name, token), rotated: false, trigger: doc}
   }
   const token = newToken()
+  const hub = doc.spec.dockerHub
+  if (hub) {
+    // Docker Hub's webhook carries the token in its URL: point it at the new one first.
+    const client = await dockerHubClient(ctx, doc, hub.apiUrl)
+    const hook = {name: hub.webhookName, hookUrl: dockerHubHookUrl(doc.spec, token)}
+    if (hub.slug) await client.updateWebhook(hub.namespace, hub.repository, hub.slug, hook)
+    else await client.createWebhook(hub.namespace, hub.repository, hook)
+  }
   const store = await storeFor(ctx, doc.spec.token)
   await store.set(parseStoredRef(doc.spec.token, name), token)
   // The new version tells a running serve to reload the token.
@@ -258,15 +311,22 @@ export async function setTriggerEnabled(ctx: BerthContext, name: string, enabled
 }
 
 /** Delete the trigger, its token and its history. */
-export async function deleteTrigger(ctx: BerthContext, name: string, options: {keepHistory?: boolean} = {}): Promise<{trigger: TriggerDocument; tokenRemoved: boolean; historyRemoved: boolean}> {
+export async function deleteTrigger(ctx: BerthContext, name: string, options: {keepHistory?: boolean; keepDockerHubWebhook?: boolean} = {}): Promise<{trigger: TriggerDocument; tokenRemoved: boolean; historyRemoved: boolean; dockerHubWebhookDeleted: boolean}> {
   const doc = await getTrigger(ctx, name)
   const project = doc.metadata.project ?? ''
+  let dockerHubWebhookDeleted = false
+  const hub = doc.spec.dockerHub
+  if (hub?.slug && !options.keepDockerHubWebhook) {
+    // Deleting the trigger deletes its Docker Hub webhook; if that fails, nothing is deleted.
+    const client = await dockerHubClient(ctx, doc, hub.apiUrl)
+    dockerHubWebhookDeleted = await client.deleteWebhook(hub.namespace, hub.repository, hub.slug)
+  }
   const removed = await ctx.state().delete<TriggerSpec, TriggerStatus>('Trigger', name, project)
   let tokenRemoved = false
   const ref = parseRefKey(removed.spec.token?.key ?? '')
   if (ref) tokenRemoved = await (await storeFor(ctx, removed.spec.token)).delete(ref).catch(() => false)
   if (!options.keepHistory) await removeHistory(historyFile(ctx.home, project, name))
-  return {trigger: removed, tokenRemoved, historyRemoved: !options.keepHistory}
+  return {trigger: removed, tokenRemoved, historyRemoved: !options.keepHistory, dockerHubWebhookDeleted}
 }
 
 /**
