@@ -38,12 +38,25 @@ export function tagRegExp(source: string): RegExp {
   }
 }
 
+// Compiled filters, by source: serve matches every push against the same few.
+const compiled = new Map<string, RegExp>()
+
+function cached(key: string, make: () => RegExp): RegExp {
+  let re = compiled.get(key)
+  if (!re) {
+    re = make()
+    if (compiled.size >= 256) compiled.clear()
+    compiled.set(key, re)
+  }
+  return re
+}
+
 export type MatchResult = {matches: true} | {matches: false; reason: string}
 
 /** Whether a push is for this trigger: its repository, then its tag filter. */
 export function matchPush(spec: Pick<TriggerSpec, 'image' | 'tagPattern' | 'tagRegex'>, push: PushEvent): MatchResult {
   if (push.repository !== spec.image) return {matches: false, reason: `the push is to ${push.repository}, not ${spec.image}`}
-  if (spec.tagPattern && !globToRegExp(spec.tagPattern).test(push.tag)) return {matches: false, reason: `tag ${push.tag} does not match --tag-pattern ${spec.tagPattern}`}
-  if (spec.tagRegex && !tagRegExp(spec.tagRegex).test(push.tag)) return {matches: false, reason: `tag ${push.tag} does not match --tag-regex ${spec.tagRegex}`}
+  if (spec.tagPattern && !cached(`g:${spec.tagPattern}`, () => globToRegExp(spec.tagPattern as string)).test(push.tag)) return {matches: false, reason: `tag ${push.tag} does not match --tag-pattern ${spec.tagPattern}`}
+  if (spec.tagRegex && !cached(`r:${spec.tagRegex}`, () => tagRegExp(spec.tagRegex as string)).test(push.tag)) return {matches: false, reason: `tag ${push.tag} does not match --tag-regex ${spec.tagRegex}`}
   return {matches: true}
 }

@@ -229,7 +229,7 @@ export class TriggerServer {
           await this.logFor(name).append({...record, status: 'interrupted', at: this.now(), finishedAt: this.now(), error: 'serve stopped while this run was running; it did not finish (run it again with: berth trigger fire)'})
         } else {
           restored++
-          await this.enqueue({trigger: doc, record})
+          this.enqueue({trigger: doc, record})
         }
       }
     }
@@ -352,7 +352,7 @@ export class TriggerServer {
   }
 
   /** Queue a recorded run behind its target; a run still waiting there gives way to it. */
-  private async enqueue(pending: PendingRun): Promise<void> {
+  private enqueue(pending: PendingRun): void {
     const key = targetKey(pending.trigger)
     let target = this.targets.get(key)
     if (!target) {
@@ -361,13 +361,16 @@ export class TriggerServer {
     }
     const superseded = target.pending
     target.pending = pending
+    if (!target.running && !this.ready.includes(key)) this.ready.push(key)
+    this.pump()
     if (superseded) {
       this.counters.ignored++
       const {record} = superseded
-      await this.logFor(record.trigger).append({...record, status: 'ignored', at: this.now(), finishedAt: this.now(), reason: `superseded by a newer push (tag ${pending.record.inputs.tag ?? '?'}) while an earlier run was still going`})
+      // Not awaited by the request: its own push is already on disk; stop() waits for the log.
+      this.logFor(record.trigger)
+        .append({...record, status: 'ignored', at: this.now(), finishedAt: this.now(), reason: `superseded by a newer push (tag ${pending.record.inputs.tag ?? '?'}) while an earlier run was still going`})
+        .catch((error) => this.say(`run ${record.run}: could not record it as superseded: ${messageOf(error)}`))
     }
-    if (!target.running && !this.ready.includes(key)) this.ready.push(key)
-    this.pump()
   }
 
   private pump(): void {
