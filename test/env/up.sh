@@ -41,6 +41,8 @@ if [[ -f $HERE/kube.sh ]]; then
     step kube bash "$HERE/kube.sh" up
   fi
 fi
+step gotemplate bash "$HERE/build-gotemplate.sh"
+step helm-build bash "$HERE/build-helm.sh"
 step docker bash "$HERE/docker.sh" up
 step registry bash "$HERE/registry.sh" up
 step git bash "$HERE/git.sh" up

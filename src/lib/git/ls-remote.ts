@@ -49,7 +49,7 @@ const MAX_STDERR = 64 * 1024
 
 // Variables that would make git log HTTP traffic (Authorization headers included)
 // or point it at another repository or config.
-const DROPPED_ENV = /^(GIT_TRACE.*|GIT_CURL_VERBOSE|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_COMMON_DIR|GIT_ASKPASS|SSH_ASKPASS|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|GIT_CONFIG_PARAMETERS|GIT_REDACT_COOKIES)$/
+export const DROPPED_ENV = /^(GIT_TRACE.*|GIT_CURL_VERBOSE|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_COMMON_DIR|GIT_ASKPASS|SSH_ASKPASS|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|GIT_CONFIG_PARAMETERS|GIT_REDACT_COOKIES)$/
 
 /** The arguments git is run with: no credentials, the URL after "--". */
 export function lsRemoteArgs(url: GitHttpUrl): string[] {

@@ -6,9 +6,9 @@ import type {ConfigurationOptions, KubeConfig, ObservableMiddleware} from '@kube
 
 import type {EndpointCheck} from '../endpoints/credentials.js'
 import type {CredentialsOf} from '../endpoints/types.js'
-import {BerthError, ExternalError, ValidationError} from '../errors.js'
+import {BerthError, ExternalError} from '../errors.js'
 import {classifyNetworkError, httpAuthError} from '../net/errors.js'
-import {Kubeconfig, SelectedContext, parseKubeconfig, selectContext, serializeKubeconfig} from './kubeconfig.js'
+import {LoadedKubeConfig, loadKubeConfig} from './client.js'
 
 export interface KubernetesCheckOptions {
   /** Bound on each request to the API server; default 15 s. */
@@ -26,48 +26,14 @@ export async function kubeClientFor(creds: CredentialsOf<'kubernetes'>): Promise
   return (await loadKubeClient(creds)).kubeConfig
 }
 
-interface LoadedKubeClient {
-  kubeConfig: KubeConfig
-  selected: SelectedContext
-  server: string
-}
+type LoadedKubeClient = LoadedKubeConfig
 
 async function loadKubeClient(creds: CredentialsOf<'kubernetes'>): Promise<LoadedKubeClient> {
-  let selected: SelectedContext
-  let config: Kubeconfig
-  try {
-    const source = `the stored kubeconfig of endpoint "${creds.name}"`
-    config = parseKubeconfig(creds.kubeconfig, source)
-    selected = selectContext(config, {context: creds.context, useCurrentContext: true, source})
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error
-    throw new ValidationError(error.message, {hint: `Store a working kubeconfig with: berth endpoint update ${creds.name} --kubeconfig FILE`, cause: error})
-  }
-  const k8s = await import('@kubernetes/client-node')
-  const kubeConfig = new k8s.KubeConfig()
-  try {
-    kubeConfig.loadFromString(allowPlainHttp(config, selected))
-  } catch (error) {
-    throw new ValidationError(`The stored kubeconfig of endpoint "${creds.name}" could not be loaded: ${error instanceof Error ? error.message : String(error)}`, {
-      hint: `Store a working kubeconfig with: berth endpoint update ${creds.name} --kubeconfig FILE`,
-      cause: error,
-    })
-  }
-  kubeConfig.setCurrentContext(selected.name)
-  return {kubeConfig, selected, server: selected.cluster.cluster.server ?? ''}
-}
-
-/**
- * The kubeconfig text for client-node. client-node refuses an http:// server unless
- * insecure-skip-tls-verify is set; berth accepts http servers (the user chose one
- * explicitly, and there is no TLS to verify), so that flag is set for them, in memory only.
- */
-function allowPlainHttp(config: Kubeconfig, selected: SelectedContext): string {
-  const server = selected.cluster.cluster.server ?? ''
-  if (!/^http:/i.test(server)) return serializeKubeconfig(config)
-  return serializeKubeconfig({
-    ...config,
-    clusters: config.clusters.map((c) => (c.name === selected.cluster.name ? {name: c.name, cluster: {...c.cluster, 'insecure-skip-tls-verify': true}} : c)),
+  return loadKubeConfig({
+    kubeconfig: creds.kubeconfig,
+    context: creds.context,
+    source: `the stored kubeconfig of endpoint "${creds.name}"`,
+    hint: `Store a working kubeconfig with: berth endpoint update ${creds.name} --kubeconfig FILE`,
   })
 }
 

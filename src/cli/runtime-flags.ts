@@ -1,0 +1,30 @@
+import {Flags} from '@oclif/core'
+
+import type {SaveRuntimeOptions} from '../lib/runtimes/runtimes.js'
+
+/** The flags of `runtime save|create|update`: the source API's request fields. */
+export const runtimeSaveFlags = {
+  repo: Flags.string({summary: 'The git or codearts-repo endpoint holding the manifests (manifest_source.code_repo).'}),
+  repository: Flags.string({summary: 'For a codearts-repo endpoint: the repository path under its URL prefix.'}),
+  revision: Flags.string({summary: 'Branch, tag, HEAD or commit to deploy (manifest_source.target_revision).'}),
+  path: Flags.string({summary: 'Directory of the manifests, relative to the repository root (manifest_source.path).'}),
+  env: Flags.string({summary: 'The environment to deploy to (destination.environment).'}),
+  namespace: Flags.string({summary: 'A destination namespace; repeat for several (destination.namespaces). Default: the environment\'s namespace.', multiple: true}),
+  'project-ref': Flags.string({summary: 'A project this runtime deploys (projects_ref); repeat for several.', multiple: true}),
+  'insecure-skip-check': Flags.boolean({summary: 'Save even when the environment or repo endpoint checks fail (each is printed as a warning).'}),
+}
+
+export function saveOptionsFrom(name: string, mode: SaveRuntimeOptions['mode'], flags: {repo?: string; repository?: string; revision?: string; path?: string; env?: string; namespace?: string[]; 'project-ref'?: string[]; 'insecure-skip-check'?: boolean}): SaveRuntimeOptions {
+  return {
+    name,
+    mode,
+    repo: flags.repo,
+    repository: flags.repository,
+    revision: flags.revision,
+    path: flags.path,
+    environment: flags.env,
+    namespaces: flags.namespace,
+    projectRefs: flags['project-ref'],
+    insecureSkipCheck: flags['insecure-skip-check'],
+  }
+}
