@@ -4,6 +4,10 @@
 // beside `kubectl apply --server-side -f` of the same checkout into another namespace.
 // Needs the test services (test/env/up.sh) and a build. Run: node bench/sync.js [--runs 3]
 // BENCH_PROF=DIR writes a V8 CPU profile of each berth sync there.
+// Measured 2026-11-24 on the shared 2-core test machine (load average 12-15, so kubectl itself
+// varied 0.65-1.9 s): no-change re-sync 0.81-1.36 s (0.62-0.94x kubectl; ~0.74 s of CPU, most of
+// it node and oclif start-up), first sync 1.5-2.9 s (1.06-1.65x; cold YAML parsing of 200 files),
+// peak RSS 74-96 MiB.
 // Targets (shared/PERFORMANCE.md): no-change re-sync < 1 s; peak RSS <= 250 MiB; berth <= 0.5x kubectl.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'

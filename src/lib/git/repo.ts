@@ -135,6 +135,27 @@ export async function fetchRevision(remote: GitRemote, revision: string, dir: st
   return head.stdout.toString('utf8').trim()
 }
 
+/**
+ * The commit a branch, tag or HEAD of the remote points to now (`git ls-remote`: one request,
+ * no pack negotiation), or undefined when no ref of that name exists (fetchRevision then
+ * gives the error). A full commit id is returned as is.
+ */
+export async function resolveRemoteRevision(remote: GitRemote, revision: string, cwd: string): Promise<string | undefined> {
+  if (/^[0-9a-f]{40}$/.test(revision)) return revision
+  if (!revision || revision.startsWith('-') || /[\s\0]/.test(revision)) throw new ValidationError(`Revision ${JSON.stringify(revision)} is not a valid git revision.`)
+  const url = parseGitHttpUrl(remote.url).href
+  const run = await runGit(['ls-remote', '--', url, revision], {cwd, remote})
+  checkRun(run, `git ls-remote ${url}`, remote)
+  const refs = new Map<string, string>()
+  for (const line of run.stdout.toString('utf8').split('\n')) {
+    const [sha, ref] = line.split('\t')
+    if (sha && ref) refs.set(ref, sha)
+  }
+  const wanted = revision.startsWith('refs/') || revision === 'HEAD' ? [revision] : [`refs/heads/${revision}`, `refs/tags/${revision}^{}`, `refs/tags/${revision}`]
+  for (const ref of wanted) if (refs.has(ref)) return refs.get(ref)
+  return undefined
+}
+
 export interface TreeFile {
   /** Path relative to the repository root. */
   path: string

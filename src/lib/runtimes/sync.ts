@@ -13,7 +13,7 @@ import type {BerthContext} from '../context.js'
 import {resolveEnvironment} from '../environments/environments.js'
 import {loadEndpointCredentials} from '../endpoints/credentials.js'
 import {ExternalError, ValidationError, messageOf} from '../errors.js'
-import {GitRemote, fetchRevision, readTreeFiles} from '../git/repo.js'
+import {GitRemote, fetchRevision, readTreeFiles, resolveRemoteRevision} from '../git/repo.js'
 import type {AppliedObject, PlannedObject} from '../kube/apply.js'
 import type {KubeClient} from '../kube/client.js'
 import type {ObjectDiff} from '../kube/diff.js'
@@ -83,15 +83,24 @@ export function cacheDirFor(env: NodeJS.ProcessEnv, url: string): string {
 export async function fetchManifests(ctx: BerthContext, runtime: RuntimeDocument): Promise<{commit: string; objects: KubeObject[]; sources: string[]; files: number}> {
   const remote = await remoteOf(ctx, runtime)
   const dir = cacheDirFor(ctx.env, remote.url)
-  const commit = await fetchRevision(remote, runtime.spec.manifestSource.targetRevision, dir)
-  // Parsed manifests are cached per commit and path: a re-sync of the same commit skips YAML parsing.
-  const parsedCache = path.join(dir, 'berth-parsed', `${commit}-${createHash('sha256').update(runtime.spec.manifestSource.path).digest('hex').slice(0, 16)}.json`)
-  try {
-    const cached = JSON.parse(await readFile(parsedCache, 'utf8')) as {objects: KubeObject[]; sources: string[]; files: number}
-    return {commit, ...cached}
-  } catch {
-    // Not cached yet (or unreadable): parse below.
+  const revision = runtime.spec.manifestSource.targetRevision
+  // Parsed manifests are cached per commit and path: a re-sync of a commit already seen asks the
+  // server only which commit the revision is (ls-remote), without fetching or parsing.
+  const cacheFile = (commit: string) => path.join(dir, 'berth-parsed', `${commit}-${createHash('sha256').update(runtime.spec.manifestSource.path).digest('hex').slice(0, 16)}.json`)
+  const readCache = async (commit: string) => {
+    try {
+      return {commit, ...(JSON.parse(await readFile(cacheFile(commit), 'utf8')) as {objects: KubeObject[]; sources: string[]; files: number})}
+    } catch {
+      return undefined // not cached yet (or unreadable): fetch and parse
+    }
   }
+  await mkdir(dir, {recursive: true, mode: 0o700})
+  const known = await resolveRemoteRevision(remote, revision, dir)
+  const hit = known ? await readCache(known) : undefined
+  if (hit) return hit
+  // By name, not by the id just resolved: some servers refuse to fetch a commit id (uploadpack.allowReachableSHA1InWant).
+  const commit = await fetchRevision(remote, revision, dir)
+  const parsedCache = cacheFile(commit)
   const files = await readTreeFiles(dir, commit, runtime.spec.manifestSource.path, (file) => /\.ya?ml$/i.test(file))
   const {parseManifests} = await import('../kube/manifests.js')
   const objects: KubeObject[] = []
