@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 
 import type {BerthContext} from '../context.js'
-import {BerthError, ExternalError} from '../errors.js'
+import {ExternalError} from '../errors.js'
 import {ConnectionError} from '../net/errors.js'
 import type {TriggerAction} from './types.js'
 
@@ -35,6 +35,8 @@ export class TransientActionError extends ExternalError {
 /** Whether a failed action may succeed if tried again: connection-level failures and 429/5xx answers. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof TransientActionError) return true
+  // The Kubernetes client marks 429, 5xx and server timeouts so (KubeApiError.transient).
+  if ((error as {transient?: unknown} | null)?.transient === true) return true
   if (error instanceof ConnectionError) return error.step === 'connect' || error.step === 'timeout' || error.step === 'dns'
   const status = (error as {statusCode?: unknown; code?: unknown}).statusCode ?? (error as {code?: unknown}).code
   if (typeof status === 'number') return status === 429 || (status >= 500 && status <= 504)
@@ -119,27 +121,36 @@ export async function execAction(request: ActionRequest & {action: {command: str
 }
 
 /**
- * The runner berth uses. exec is complete here. deployService and syncRuntime call the service
- * and runtime features (`deployService` in lib/services/deploy.ts, `syncRuntime` in
- * lib/runtimes/sync.ts), which live on other branches until merged: until then they fail
- * saying so. See the report of the triggers branch for the calls to connect.
+ * The runner berth uses: service deploy (lib/services/deploy.ts, with the pushed image set in the
+ * matching containers), runtime sync (lib/runtimes/sync.ts) and exec, each loaded when first used.
  */
 export function defaultActionRunner(ctx: BerthContext): TriggerActionRunner {
   return {
     async deployService(request) {
-      throw new FeatureMissingError(`Trigger "${request.trigger}" deploys service "${request.action.service}", and this build of berth has no service deploy yet.`)
+      const {deployService} = await import('../services/deploy.js')
+      const {action} = request
+      const result = await deployService(ctx, {
+        name: action.service,
+        ...(action.environment ? {env: action.environment} : {}),
+        ...(action.clusterEndpoint ? {endpoint: action.clusterEndpoint} : {}),
+        ...(action.namespace ? {namespace: action.namespace} : {}),
+        dryRun: request.dryRun,
+        image: {image: request.image, ...(action.container ? {container: action.container} : {}), ...(request.inputs.repository ? {repository: request.inputs.repository} : {})},
+      })
+      const counts: Record<string, number> = {}
+      for (const o of result.objects) counts[o.action] = (counts[o.action] ?? 0) + 1
+      const where = `${result.endpoint}/${result.namespace}`
+      const rollout = result.workloads.length > 0 ? `; ${result.workloads.map((w) => `${w.kind}/${w.name} ${w.state}`).join(', ')}` : ''
+      return {summary: `${request.dryRun ? 'dry run: would deploy' : 'deployed'} service ${action.service} with ${request.image} to ${where}: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing'}${rollout}`}
     },
     async syncRuntime(request) {
-      throw new FeatureMissingError(`Trigger "${request.trigger}" syncs runtime "${request.action.runtime}", and this build of berth has no runtime sync yet.`)
+      const {syncRuntime} = await import('../runtimes/sync.js')
+      const result = await syncRuntime(ctx, {name: request.action.runtime, dryRun: request.dryRun})
+      const changed = result.resources.filter((r) => r.action !== 'unchanged').length
+      return {summary: `${request.dryRun ? 'dry run: ' : ''}synced runtime ${result.name} at ${result.commit.slice(0, 12)} (${result.revision}): ${result.resources.length} resources, ${changed} changed, ${result.pruned.length} pruned`}
     },
     exec(request) {
       return execAction(request, {env: ctx.env})
     },
-  }
-}
-
-class FeatureMissingError extends BerthError {
-  constructor(message: string) {
-    super('external', 1, message)
   }
 }
