@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
+import {connectKube} from '../../src/lib/kube/client.js'
 import {DockerService, requireService} from '../helpers/services.js'
 import {Sandbox, dockerCli, expectNoSecret, sandbox} from './registry-helpers.js'
 import {NotifyingRegistry, ServeProcess, freePort, startNotifyingRegistry, startServe} from './trigger-helpers.js'
@@ -109,5 +110,65 @@ describe('trigger serve end to end: docker build, push to a registry, notificati
     expect(serve.stderr()).to.not.include(token)
     expectNoSecret(token, path.join(box.home, 'projects'), box.runs.slice(2))
     expect(existsSync(out)).to.equal(true)
+  })
+  it('deploys a service with the pushed image to the real kube-apiserver and waits for the rollout', async function () {
+    const kube = requireService(this, 'kube')
+    const regPort = await freePort()
+    const repo = `payments-${randomBytes(4).toString('hex')}/checkout-api`
+    const ns = `trigger-it-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
+    const admin = await connectKube({kubeconfig: readFileSync(kube.adminKubeconfig, 'utf8')})
+    try {
+      const ok = async (args: string[], input?: string) => {
+        const result = await box.run(args, input === undefined ? {} : {input})
+        expect(result.code, `${args.join(' ')}\n${result.stderr}`).to.equal(0)
+        return result
+      }
+      writeFileSync(path.join(work, 'checkout.yaml'), `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: checkout
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: checkout}}
+  template:
+    metadata: {labels: {app: checkout}}
+    spec:
+      containers:
+      - name: api
+        image: registry.example.com:5443/payments/checkout-api:1.0
+      - name: metrics
+        image: registry.example.com:5443/observability/exporter:0.9
+`)
+      await ok(['endpoint', 'create', 'kubernetes', 'dev-cluster', '--kubeconfig', kube.adminKubeconfig])
+      await ok(['service', 'create', 'checkout', '-f', path.join(work, 'checkout.yaml')])
+      await ok(['endpoint', 'create', 'docker-registry', 'payments-registry', '--address', `http://127.0.0.1:${regPort}`, '--username', 'ci-bot', '--password-stdin'], 'placeholder')
+      const created = await ok(['trigger', 'create', 'checkout-dev', '--endpoint', 'payments-registry', '--image', repo, '--service', 'checkout', '--cluster', 'dev-cluster', '--namespace', ns, '--container', 'api', '--json'])
+      const token = new URL(JSON.parse(created.stdout).hookUrl).searchParams.get('secureToken') as string
+      serve = startServe(box.env)
+      registry = await startNotifyingRegistry(regPort, `${await serve.url}/hooks/checkout-dev`, {Authorization: `Bearer ${token}`})
+      await ok(['endpoint', 'update', 'payments-registry', '--password-stdin'], registry.password)
+
+      const local = await buildImage('v2.0.0', 'checkout-api 2.0.0\n')
+      await ok(['image', 'push', local, '--endpoint', 'payments-registry', '--as', `${repo}:v2.0.0`])
+      localTags.push(`${registry.addr}/${repo}:v2.0.0`)
+
+      const history = async () => JSON.parse((await box.run(['trigger', 'history', 'checkout-dev', '--json'])).stdout) as Array<{status: string; summary?: string; error?: string}>
+      const end = Date.now() + 120_000
+      while (!(await history()).some((r) => r.status === 'succeeded' || r.status === 'failed') && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 500))
+      const [run] = await history()
+      expect(run?.status, JSON.stringify(run)).to.equal('succeeded')
+      expect(run?.summary).to.equal(`deployed service checkout with ${registry.addr}/${repo}:v2.0.0 to dev-cluster/${ns}: 1 created; Deployment/checkout ready`)
+
+      const live = await admin.get<{metadata: {generation: number}; spec: {template: {spec: {containers: Array<{name: string; image: string}>}}}; status: {observedGeneration: number; availableReplicas?: number}}>(`/apis/apps/v1/namespaces/${ns}/deployments/checkout`)
+      expect(live?.spec.template.spec.containers.map((c) => [c.name, c.image])).to.deep.equal([
+        ['api', `${registry.addr}/${repo}:v2.0.0`],
+        ['metrics', 'registry.example.com:5443/observability/exporter:0.9'],
+      ])
+      expect(live?.status.observedGeneration).to.equal(live?.metadata.generation)
+      expect(live?.status.availableReplicas).to.equal(1)
+    } finally {
+      await admin.request({method: 'DELETE', path: `/api/v1/namespaces/${ns}`, action: `delete namespace ${ns}`}).catch(() => {})
+      admin.close()
+    }
   })
 })
