@@ -10,7 +10,8 @@ import path from 'node:path'
 import {promisify} from 'node:util'
 
 import {connectKube} from '../../src/lib/kube/client.js'
-import {DockerService, requireService} from '../helpers/services.js'
+import {createServedRepo} from '../helpers/git-repos.js'
+import {DockerService, gitService, requireService} from '../helpers/services.js'
 import {Sandbox, dockerCli, expectNoSecret, sandbox} from './registry-helpers.js'
 import {NotifyingRegistry, ServeProcess, freePort, startNotifyingRegistry, startServe} from './trigger-helpers.js'
 
@@ -169,6 +170,49 @@ spec:
     } finally {
       await admin.request({method: 'DELETE', path: `/api/v1/namespaces/${ns}`, action: `delete namespace ${ns}`}).catch(() => {})
       admin.close()
+    }
+  })
+  it('syncs a runtime when a push arrives', async function () {
+    const kube = requireService(this, 'kube')
+    requireService(this, 'git')
+    const regPort = await freePort()
+    const repo = `payments-${randomBytes(4).toString('hex')}/ledger`
+    const ns = `trigger-rt-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
+    const manifests = createServedRepo('ledger-deploy')
+    const admin = await connectKube({kubeconfig: readFileSync(kube.adminKubeconfig, 'utf8')})
+    try {
+      const commit = manifests.commit({'manifests/dev/settings.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ledger-settings\ndata:\n  LOG_LEVEL: info\n`}, 'Ledger dev manifests')
+      const ok = async (args: string[], input?: string) => {
+        const result = await box.run(args, {...(input === undefined ? {} : {input}), env: {GIT_PASSWORD_FOR_TEST: gitService().password, XDG_CACHE_HOME: path.join(work, 'cache')}})
+        expect(result.code, `${args.join(' ')}\n${result.stderr}`).to.equal(0)
+        return result
+      }
+      await ok(['endpoint', 'create', 'git', 'ledger-deploy', '--url', manifests.url, '--username', gitService().user, '--password-env', 'GIT_PASSWORD_FOR_TEST'])
+      await ok(['endpoint', 'create', 'kubernetes', 'dev-cluster', '--kubeconfig', kube.adminKubeconfig])
+      await ok(['environment', 'create', 'env-dev', '--cluster', 'dev-cluster', '--namespace', ns])
+      await ok(['runtime', 'save', 'ledger-dev', '--repo', 'ledger-deploy', '--revision', 'HEAD', '--path', 'manifests/dev', '--env', 'env-dev', '--namespace', ns, '--project-ref', 'ledger'])
+      await ok(['endpoint', 'create', 'docker-registry', 'payments-registry', '--address', `http://127.0.0.1:${regPort}`, '--username', 'ci-bot', '--password-stdin'], 'placeholder')
+      const created = await ok(['trigger', 'create', 'ledger-dev', '--endpoint', 'payments-registry', '--image', repo, '--runtime', 'ledger-dev', '--json'])
+      const token = new URL(JSON.parse(created.stdout).hookUrl).searchParams.get('secureToken') as string
+      serve = startServe({...box.env, GIT_PASSWORD_FOR_TEST: gitService().password, XDG_CACHE_HOME: path.join(work, 'cache')})
+      registry = await startNotifyingRegistry(regPort, `${await serve.url}/hooks/ledger-dev`, {Authorization: `Bearer ${token}`})
+      await ok(['endpoint', 'update', 'payments-registry', '--password-stdin'], registry.password)
+      const local = await buildImage('v3.1.0', 'ledger 3.1.0\n')
+      await ok(['image', 'push', local, '--endpoint', 'payments-registry', '--as', `${repo}:v3.1.0`])
+      localTags.push(`${registry.addr}/${repo}:v3.1.0`)
+
+      const history = async () => JSON.parse((await box.run(['trigger', 'history', 'ledger-dev', '--json'])).stdout) as Array<{status: string; summary?: string; error?: string}>
+      const end = Date.now() + 120_000
+      while (!(await history()).some((r) => r.status === 'succeeded' || r.status === 'failed') && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 500))
+      const [run] = await history()
+      expect(run?.status, JSON.stringify(run)).to.equal('succeeded')
+      expect(run?.summary).to.match(new RegExp(`^synced runtime ledger-dev at ${commit.slice(0, 12)} \\(HEAD\\): \\d+ resources, \\d+ changed, 0 pruned$`))
+      const cm = await admin.get<{data: Record<string, string>}>(`/api/v1/namespaces/${ns}/configmaps/ledger-settings`)
+      expect(cm?.data).to.deep.equal({LOG_LEVEL: 'info'})
+    } finally {
+      await admin.request({method: 'DELETE', path: `/api/v1/namespaces/${ns}`, action: `delete namespace ${ns}`}).catch(() => {})
+      admin.close()
+      manifests.remove()
     }
   })
 })
