@@ -79,6 +79,15 @@ describe('berth trigger commands', function () {
     expect((await berth(['trigger', 'show', 'checkout-dev'])).stderr).to.equal('Error: Trigger "checkout-dev" not found in project "payments".\nHint: List them with: berth trigger list\n')
   })
 
+  it('endpoint delete names the trigger that uses the endpoint and refuses', async () => {
+    await berth(['trigger', 'create', 'checkout-dev', '--endpoint', 'payments-registry', '--image', 'payments/checkout-api', '--exec', 'true'])
+    const before = await stateFiles(home)
+    const refused = await berth(['endpoint', 'delete', 'payments-registry'])
+    expect(refused.code).to.equal(1)
+    expect(refused.stderr).to.equal('Error: Endpoint "payments-registry" is used by 1 object: Trigger "checkout-dev" (spec.endpoint).\nHint: Change those first, or delete anyway with: berth endpoint delete payments-registry --force\n')
+    expect(await stateFiles(home)).to.deep.equal(before)
+  })
+
   it('keeps the token in the OS keychain by default', async function () {
     requireKeychain(this)
     const service = `berth-test-${randomBytes(4).toString('hex')}`
