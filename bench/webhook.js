@@ -23,7 +23,7 @@ const REQUESTS = arg('requests', 20_000)
 const CONNECTIONS = arg('connections', 32)
 const MAX_SECONDS = arg('seconds', 30)
 const home = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-webhook-'))
-const env = {PATH: process.env.PATH, HOME: home, BERTH_HOME: home, BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'bench', BERTH_PROJECT: 'bench', NO_COLOR: '1', REG_PASSWORD: 'bench-pass'}
+const env = {PATH: process.env.PATH, HOME: home, BERTH_HOME: home, BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'bench', BERTH_PROJECT: 'bench', NO_COLOR: '1', REG_PASSWORD: 'bench-pass', ...(process.env.MALLOC_ARENA_MAX ? {MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX} : {})}
 const berth = (args) => {
   const r = spawnSync(process.execPath, [path.join(root, 'bin', 'run.js'), ...args], {env, encoding: 'utf8'})
   if (r.status !== 0) throw new Error(`berth ${args.join(' ')}: ${r.stderr}`)

@@ -3,6 +3,8 @@ import {promises as fs} from 'node:fs'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 
 import type {BerthContext} from '../context.js'
 import {ConflictError, messageOf} from '../errors.js'
@@ -31,6 +33,12 @@ export interface TriggerServerOptions {
   reloadMs?: number
   /** Event ids remembered per trigger to drop redeliveries (default 10,000). */
   dedupSize?: number
+  /**
+   * Keep the young generation at its first size and, after a burst (over 1,000 requests)
+   * followed by 2 s without any, run a full garbage collection: V8 otherwise keeps the heap
+   * it grew for the burst for the life of the process (default true).
+   */
+  reclaimAfterBurst?: boolean
 }
 
 export interface TriggerServerDeps {
@@ -114,6 +122,9 @@ export class TriggerServer {
   private stopping = false
   private idleWaiters: Array<() => void> = []
   private pidFile?: string
+  private burst = 0
+  private lastBurstCount = 0
+  private burstTimer?: NodeJS.Timeout
 
   constructor(options: TriggerServerOptions, deps: TriggerServerDeps) {
     this.options = {
@@ -124,6 +135,7 @@ export class TriggerServer {
       concurrency: 4,
       reloadMs: 1000,
       dedupSize: 10_000,
+      reclaimAfterBurst: true,
       ...options,
     }
     this.deps = deps
@@ -145,6 +157,11 @@ export class TriggerServer {
     })
     this.reloadTimer = setInterval(() => void this.reload().catch((error) => this.say(`could not reload the triggers: ${messageOf(error)}`)), this.options.reloadMs)
     this.reloadTimer.unref()
+    if (this.options.reclaimAfterBurst) {
+      v8.setFlagsFromString('--semi-space-growth-factor=1')
+      this.burstTimer = setInterval(() => this.reclaimAfterBurst(), 2000)
+      this.burstTimer.unref()
+    }
     const address = server.address() as AddressInfo
     return {url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`, restored, interrupted}
   }
@@ -156,6 +173,7 @@ export class TriggerServer {
   async stop(): Promise<{finished: number; kept: number}> {
     this.stopping = true
     clearInterval(this.reloadTimer)
+    clearInterval(this.burstTimer)
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
     this.server?.closeIdleConnections()
     while (this.active > 0 || this.inflight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
@@ -238,6 +256,7 @@ export class TriggerServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.counters.requests++
+    this.burst++
     this.inflight++
     try {
       await this.route(req, res)
@@ -429,6 +448,16 @@ export class TriggerServer {
     }
   }
 
+  /** Every 2 s: once a burst has ended, give its memory back. */
+  private reclaimAfterBurst(): void {
+    const quiet = this.burst === this.lastBurstCount
+    this.lastBurstCount = this.burst
+    if (!quiet || this.burst < 1000 || this.active > 0 || this.inflight > 0) return
+    this.burst = 0
+    this.lastBurstCount = 0
+    fullGc()?.()
+  }
+
   private logFor(trigger: string): HistoryLog {
     let log = this.logs.get(trigger)
     if (!log) {
@@ -464,6 +493,20 @@ export class TriggerServer {
   private say(line: string): void {
     this.deps.log?.(line)
   }
+}
+
+let gcFunction: (() => void) | undefined | null = null
+
+/** V8's gc(), exposed at run time (serve is not started with --expose-gc); undefined if V8 refuses. */
+function fullGc(): (() => void) | undefined {
+  if (gcFunction !== null) return gcFunction
+  try {
+    v8.setFlagsFromString('--expose-gc')
+    gcFunction = vm.runInNewContext('gc') as () => void
+  } catch {
+    gcFunction = undefined
+  }
+  return gcFunction
 }
 
 /** What runs one at a time: a service in a place, a runtime, or one trigger's command. */
