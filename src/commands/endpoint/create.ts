@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {connectionVerifier, endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
+import {connectionVerifier, endpointFlags, typeUsage} from '../../cli/endpoint-flags.js'
 import {gatherCreateInput} from '../../lib/endpoints/input.js'
-import {createEndpoint, maskedEndpoint} from '../../lib/endpoints/service.js'
+import {createEndpoint, maskedEndpoint} from '../../lib/endpoints/manage.js'
 import {ENDPOINT_TYPES} from '../../lib/endpoints/types.js'
 
 export default class EndpointCreate extends BerthCommand<typeof EndpointCreate> {
@@ -13,11 +13,7 @@ export default class EndpointCreate extends BerthCommand<typeof EndpointCreate> 
 Secrets are never taken as plain flag values: use --password-stdin / --password-env VAR (or --secret-access-key-stdin / --secret-access-key-env VAR), or the prompt. They go to the secret store (the OS keychain by default; see "berth config get secret-store"), never to berth's files.
 
 Types and their fields:
-  docker-registry  --address URL --username U --password-stdin|--password-env VAR
-  kubernetes       --kubeconfig FILE | --from-current-context  [--context C] [--server URL]
-  git              --url https://… --username U --password-stdin|--password-env VAR (password or access token)
-  iam              --access-key-id AK --secret-access-key-stdin|--secret-access-key-env VAR
-  codearts-repo    --url-prefix https://host --username tenant/iam-user --password-stdin|--password-env VAR`
+${typeUsage()}`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     'printf %s "$REGISTRY_PASSWORD" | <%= config.bin %> <%= command.id %> docker-registry hub --address https://registry.example.com --username ci --password-stdin',
@@ -33,7 +29,7 @@ Types and their fields:
   static override flags = endpointFlags
 
   async run(): Promise<ReturnType<typeof maskedEndpoint>> {
-    const input = await gatherCreateInput(this.context, {type: this.args.type, name: this.args.name, ...toEndpointFlags(this.flags)})
+    const input = await gatherCreateInput(this.context, {...this.flags, type: this.args.type, name: this.args.name}, {show: (text) => process.stderr.write(text)})
     const verify = this.flags.verify ? connectionVerifier((message) => this.notice(message)) : undefined
     const doc = await createEndpoint(this.context, input, {verify})
     const store = Object.values(doc.spec.secretRefs)[0]?.backend

@@ -1,5 +1,4 @@
 import {Args} from '@oclif/core'
-import {spawn} from 'node:child_process'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {loadEndpointCredentials} from '../../lib/endpoints/credentials.js'
@@ -67,7 +66,7 @@ The files are mode 0600 in a private temporary directory, removed when the comma
 
     const credentials: EndpointCredentials[] = []
     for (const name of names) credentials.push(await loadEndpointCredentials(this.context, name, ENDPOINT_TYPES))
-    const result = await runWithEndpoints({credentials, command, args, baseEnv: this.context.env}, {spawn})
+    const result = await runWithEndpoints({credentials, command, args, baseEnv: this.context.env}, {spawn: this.context.spawn})
     if (result.exitCode !== 0) this.exit(result.exitCode)
   }
 }

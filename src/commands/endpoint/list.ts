@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import path from 'node:path'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {endpointTarget, listEndpoints} from '../../lib/endpoints/service.js'
+import {endpointTarget, listEndpoints} from '../../lib/endpoints/manage.js'
 import {ENDPOINT_TYPES, EndpointType} from '../../lib/endpoints/types.js'
 import {renderTable} from '../../lib/output/table.js'
 

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {findEndpointReferences} from '../../lib/endpoints/references.js'
-import {maskedEndpoint} from '../../lib/endpoints/service.js'
+import {maskedEndpoint} from '../../lib/endpoints/manage.js'
 import {EndpointSpec, EndpointStatus} from '../../lib/endpoints/types.js'
 
 export default class EndpointShow extends BerthCommand<typeof EndpointShow> {

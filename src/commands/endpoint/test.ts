@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {checkEndpoint} from '../../lib/endpoints/check.js'
+import {checkEndpoint} from '../../lib/endpoints/probe.js'
 import {credentialsOf} from '../../lib/endpoints/credentials.js'
-import {recordTestResult} from '../../lib/endpoints/service.js'
+import {recordTestResult} from '../../lib/endpoints/manage.js'
 import {EndpointSpec, EndpointStatus, typeWithArticle} from '../../lib/endpoints/types.js'
 import {UsageError, isBerthError, messageOf} from '../../lib/errors.js'
 
@@ -25,7 +25,7 @@ A failure names the step that failed (DNS, connect, TLS, auth, timeout) and exit
     // Bad input is refused before anything is recorded as a failed test.
     if (this.flags['iam-url'] !== undefined) {
       if (doc.spec.type !== 'iam') throw new UsageError(`--iam-url applies to iam endpoints; "${doc.metadata.name}" is ${typeWithArticle(doc.spec.type)} endpoint.`)
-      const {parseIamUrl} = await import('../../lib/iam/check.js')
+      const {parseIamUrl} = await import('../../lib/endpoints/probes/iam.js')
       parseIamUrl(this.flags['iam-url'])
     }
     if (this.flags.repository !== undefined && doc.spec.type !== 'codearts-repo') throw new UsageError(`--repository applies to codearts-repo endpoints; "${doc.metadata.name}" is ${typeWithArticle(doc.spec.type)} endpoint.`)

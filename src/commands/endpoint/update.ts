@@ -1,10 +1,10 @@
 import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {connectionVerifier, endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
+import {connectionVerifier, endpointFlags} from '../../cli/endpoint-flags.js'
 import {credentialsOf} from '../../lib/endpoints/credentials.js'
 import {gatherUpdateInput} from '../../lib/endpoints/input.js'
-import {maskedEndpoint, updateEndpoint} from '../../lib/endpoints/service.js'
+import {maskedEndpoint, updateEndpoint} from '../../lib/endpoints/manage.js'
 import {EndpointSpec, EndpointStatus} from '../../lib/endpoints/types.js'
 
 export default class EndpointUpdate extends BerthCommand<typeof EndpointUpdate> {
@@ -21,7 +21,7 @@ export default class EndpointUpdate extends BerthCommand<typeof EndpointUpdate> 
   async run() {
     const project = await this.context.project()
     const current = await this.context.state().get<EndpointSpec, EndpointStatus>('Endpoint', this.args.name, project)
-    const gathered = await gatherUpdateInput(this.context, current, toEndpointFlags(this.flags), () => credentialsOf(this.context, current), this.flags.verify)
+    const gathered = await gatherUpdateInput(this.context, current, this.flags, () => credentialsOf(this.context, current), this.flags.verify, {show: (text) => process.stderr.write(text)})
     if (!gathered.changed) {
       this.notice(`Nothing to change in endpoint "${current.metadata.name}".`)
       return {...maskedEndpoint(current), references: [], changed: false}

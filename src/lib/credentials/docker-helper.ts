@@ -29,7 +29,7 @@ import type {Readable} from 'node:stream'
 
 import type {BerthContext} from '../context.js'
 import {readEndpointSecret} from '../endpoints/credentials.js'
-import {createEndpoint, deleteEndpoint, updateEndpoint} from '../endpoints/service.js'
+import {createEndpoint, deleteEndpoint, updateEndpoint} from '../endpoints/manage.js'
 import type {EndpointDocument, EndpointSpec, EndpointStatus} from '../endpoints/types.js'
 import {BerthError, ConflictError, NotFoundError, ValidationError, messageOf} from '../errors.js'
 import {dns1123LabelProblem, printable} from '../names.js'

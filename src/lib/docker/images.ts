@@ -1,9 +1,16 @@
-import type {CredentialsOf} from '../endpoints/types.js'
 import {AuthError, BerthError, ExternalError, NotFoundError, UsageError} from '../errors.js'
 import {printable} from '../names.js'
 import {RegistryAddress, parseRegistryAddress} from '../registry/address.js'
 import {assertRepositoryName, assertTag, parseRepositoryTag, splitImageName} from '../registry/reference.js'
 import {DockerEngine, dockerEngineError, engineMessage, engineStatus} from './engine.js'
+
+/** A registry login: the address and credentials docker sends (`name` labels results and messages). */
+export interface RegistryLogin {
+  name: string
+  address: string
+  username: string
+  password: string
+}
 
 /** One line of the engine's push/pull progress, as a progress display needs it. */
 export interface DockerProgressEvent {
@@ -24,7 +31,7 @@ export interface ImageDeps {
 export interface PushImageOptions {
   /** A local image: "app:1", "team/app", an image id with `as`. */
   localImage: string
-  endpoint: CredentialsOf<'docker-registry'>
+  endpoint: RegistryLogin
   /** REPO[:TAG] in the registry; default: the local image's path and tag. */
   as?: string
 }
@@ -41,7 +48,7 @@ export interface PushImageResult {
 }
 
 export interface PullImageOptions {
-  endpoint: CredentialsOf<'docker-registry'>
+  endpoint: RegistryLogin
   /** REPO[:TAG] in the registry (tag "latest" when absent). */
   ref: string
 }
@@ -136,7 +143,7 @@ function pushTarget(localImage: string, as: string | undefined): {repository: st
 }
 
 /** The X-Registry-Auth config: credentials for this one request, nothing stored by docker. */
-function authConfig(endpoint: CredentialsOf<'docker-registry'>, address: RegistryAddress): {username: string; password: string; serveraddress: string} {
+function authConfig(endpoint: RegistryLogin, address: RegistryAddress): {username: string; password: string; serveraddress: string} {
   return {username: endpoint.username, password: endpoint.password, serveraddress: address.host}
 }
 

@@ -3,6 +3,7 @@ import {NotFoundError, UsageError} from '../errors.js'
 import {openSecretStore, secretEnvName} from '../secrets/index.js'
 import {SecretBackendName, SecretStore, StoredSecretRef, parseRefKey} from '../secrets/store.js'
 export type {CredentialsOf} from './types.js'
+import {credentialsFrom, definitionOf, fieldValuesOf} from './definitions/index.js'
 import {CredentialsOf, EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
 
 /** Read one secret of an endpoint back from the store that holds it. */
@@ -49,20 +50,8 @@ export async function loadEndpointCredentials<T extends EndpointType>(ctx: Berth
 }
 
 export async function credentialsOf(ctx: BerthContext, doc: EndpointDocument): Promise<EndpointCredentials> {
-  const s = doc.spec
-  const name = doc.metadata.name
-  switch (s.type) {
-    case 'docker-registry':
-      return {type: s.type, name, address: s.address ?? '', username: s.username ?? '', password: await readEndpointSecret(ctx, doc, 'password')}
-    case 'kubernetes':
-      return {type: s.type, name, server: s.server ?? '', ...(s.context ? {context: s.context} : {}), kubeconfig: await readEndpointSecret(ctx, doc, 'kubeconfig')}
-    case 'git':
-      return {type: s.type, name, url: s.url ?? '', username: s.username ?? '', password: await readEndpointSecret(ctx, doc, 'password')}
-    case 'iam':
-      return {type: s.type, name, accessKeyId: s.accessKeyId ?? '', secretAccessKey: await readEndpointSecret(ctx, doc, 'secretAccessKey')}
-    case 'codearts-repo':
-      return {type: s.type, name, urlPrefix: s.urlPrefix ?? '', username: s.username ?? '', password: await readEndpointSecret(ctx, doc, 'password')}
-  }
+  const def = definitionOf(doc.spec.type)
+  return credentialsFrom(doc.spec.type, doc.metadata.name, fieldValuesOf(doc.spec), await readEndpointSecret(ctx, doc, def.secretKey))
 }
 
 /** The result of a real connection check, rendered by `endpoint test` and stored as status.lastTest. */

@@ -16,7 +16,6 @@ import {promises as fs, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import type {CredentialsOf} from '../endpoints/types.js'
 import {UsageError, ValidationError} from '../errors.js'
 import {parseGitHttpUrl} from './url.js'
 
@@ -51,8 +50,13 @@ export interface PrepareGitCredentialsOptions {
   allowTerminalPrompt?: boolean
 }
 
+/** A git or codearts-repo endpoint's credentials, by shape (git/ imports nothing from endpoints/). */
+type GitEndpointCredentials =
+  | {type: 'git'; name: string; url: string; username: string; password: string}
+  | {type: 'codearts-repo'; name: string; urlPrefix: string; username: string; password: string}
+
 /** The credentials of a git or codearts-repo endpoint, as prepareGitCredentials takes them. */
-export function gitCredentialOf(creds: CredentialsOf<'git'> | CredentialsOf<'codearts-repo'>): GitCredential {
+export function gitCredentialOf(creds: GitEndpointCredentials): GitCredential {
   return {url: creds.type === 'git' ? creds.url : creds.urlPrefix, username: creds.username, password: creds.password, name: creds.name}
 }
 

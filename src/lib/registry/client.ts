@@ -1,5 +1,6 @@
 import {AuthError, BerthError, ExternalError, NotFoundError} from '../errors.js'
 import {ConnectionError, classifyNetworkError, httpAuthError} from '../net/errors.js'
+import {HttpFetch, httpFetch} from '../net/http.js'
 import {RegistryAddress, parseRegistryAddress} from './address.js'
 import {AuthChallenge, findChallenge, parseAuthChallenges} from './challenge.js'
 import {nextLinkUrl} from './link.js'
@@ -14,8 +15,8 @@ export interface RegistryClientOptions {
   password?: string
   /** Per request, headers and body (default 15 s). */
   timeoutMs?: number
-  /** Replaceable in tests; Node's fetch by default. */
-  fetch?: typeof fetch
+  /** Replaceable in tests; httpFetch (fetch without the bad-port list) by default. */
+  fetch?: HttpFetch
 }
 
 export interface PingResult {
@@ -58,7 +59,7 @@ export class RegistryClient {
   private readonly username: string
   private readonly password: string
   private readonly timeoutMs: number
-  private readonly fetchFn: typeof fetch
+  private readonly fetchFn: HttpFetch
   private readonly target: string
   private scheme?: AuthScheme
   private basicHeader?: string
@@ -71,7 +72,7 @@ export class RegistryClient {
     this.username = options.username ?? ''
     this.password = options.password ?? ''
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    this.fetchFn = options.fetch ?? fetch
+    this.fetchFn = options.fetch ?? httpFetch
     this.target = `registry ${new URL(this.address.baseUrl).host}`
   }
 
@@ -146,7 +147,7 @@ export class RegistryClient {
         throw this.statusError(res.status, `listing ${request.what}`)
       }
       const page = (await readPage(res, this.target, request.field)).sort(byCodePoint)
-      const next = nextLinkUrl(res.headers.get('link'), url)
+      const next = nextLinkUrl(res.headers.get('link'), url, this.target)
       for (const item of page) {
         if (items.length >= limit) {
           truncated = true

@@ -1,17 +1,10 @@
 import {expect} from 'chai'
-import {promises as fs} from 'node:fs'
-import path from 'node:path'
 
 import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
+import {fileContents} from '../../helpers/files.js'
 
-/** Every file under a directory with its content. */
-async function snapshot(dir: string): Promise<Array<[string, string]>> {
-  const out: Array<[string, string]> = []
-  for (const entry of await fs.readdir(dir, {withFileTypes: true, recursive: true})) {
-    if (entry.isFile() && !entry.name.endsWith('.lock')) out.push([path.join(entry.parentPath, entry.name), await fs.readFile(path.join(entry.parentPath, entry.name), 'latin1')])
-  }
-  return out.sort()
-}
+/** Every file under a directory with its content (lock files aside). */
+const snapshot = (dir: string) => fileContents(dir, {encoding: 'latin1', skip: (name) => name.endsWith('.lock')})
 
 describe('berth credential git get|store|erase', () => {
   let home: string

@@ -1,11 +1,10 @@
 import {expect} from 'chai'
-import {promises as fs} from 'node:fs'
 import {createServer} from 'node:http'
 import {AddressInfo} from 'node:net'
-import path from 'node:path'
 
 import {FakeIam} from '../../fixtures/fake-iam.js'
 import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
+import {fileContents} from '../../helpers/files.js'
 
 const AK = 'HPUA1234567890ABWXYZ'
 const SK = 'Sk0123456789abcdefghijklmnopqrstuvwxyzAB'
@@ -13,13 +12,7 @@ const WRONG_SK = 'Sk0123456789abcdefghijklmnopqrstuvwxyzAC'
 const SHAPE_SUMMARY = 'access key HPUA…WXYZ has a valid shape; not checked live: a live check needs the cloud\'s IAM URL (--iam-url https://iam.<region>.myhuaweicloud.com)'
 
 /** The text of every file under a directory. */
-async function allFileText(dir: string): Promise<string> {
-  const texts: string[] = []
-  for (const entry of await fs.readdir(dir, {withFileTypes: true, recursive: true})) {
-    if (entry.isFile()) texts.push(await fs.readFile(path.join(entry.parentPath, entry.name), 'latin1'))
-  }
-  return texts.join('\n')
-}
+const allFileText = async (dir: string) => Object.values(await fileContents(dir, {encoding: 'latin1'})).join('\n')
 
 describe('berth endpoint test (iam)', () => {
   let home: string

@@ -2,11 +2,11 @@ import {expect} from 'chai'
 import http from 'node:http'
 import net from 'node:net'
 
-import type {CredentialsOf} from '../../../src/lib/endpoints/types.js'
-import {AuthError, ExternalError, ValidationError} from '../../../src/lib/errors.js'
-import {kubeClientFor, kubeRequestError, testKubernetesEndpoint} from '../../../src/lib/kube/check.js'
-import {ConnectionError} from '../../../src/lib/net/errors.js'
-import {berthRejection} from '../../helpers/files.js'
+import type {CredentialsOf} from '../../../../src/lib/endpoints/types.js'
+import {AuthError, ExternalError, ValidationError} from '../../../../src/lib/errors.js'
+import {kubeClientFor, kubeRequestError, testKubernetesEndpoint} from '../../../../src/lib/endpoints/probes/kubernetes.js'
+import {ConnectionError} from '../../../../src/lib/net/errors.js'
+import {berthRejection} from '../../../helpers/files.js'
 
 /** How the fake API server answers each path; a number is an HTTP error status with a Status body. */
 interface FakeApi {

@@ -4,11 +4,12 @@
  * through Huawei Cloud IAM's "Querying a Permanent Access Key" API, signed with
  * SDK-HMAC-SHA256, which proves the AK exists and the SK matches it.
  */
-import type {EndpointCheck} from '../endpoints/credentials.js'
-import type {CredentialsOf} from '../endpoints/types.js'
-import {AuthError, BerthError, ExternalError, ValidationError} from '../errors.js'
-import {ConnectionError, classifyNetworkError, httpAuthError} from '../net/errors.js'
-import {signRequest} from './signer.js'
+import type {EndpointCheck} from '../credentials.js'
+import type {CredentialsOf} from '../types.js'
+import {AuthError, BerthError, ExternalError, ValidationError} from '../../errors.js'
+import {ConnectionError, classifyNetworkError, httpAuthError} from '../../net/errors.js'
+import {HttpFetch, httpFetch} from '../../net/http.js'
+import {signRequest} from '../../iam/signer.js'
 
 export interface IamCheckOptions {
   /** Bound on the live request (default 15 s). */
@@ -16,7 +17,7 @@ export interface IamCheckOptions {
   /** The cloud's IAM endpoint, e.g. https://iam.ap-southeast-1.myhuaweicloud.com; without it, only the key's shape is checked. */
   iamUrl?: string
   /** Replaceable in tests. */
-  fetch?: typeof fetch
+  fetch?: HttpFetch
   /** The clock the signature is dated by; replaceable in tests. */
   now?: () => Date
 }
@@ -118,7 +119,7 @@ interface HuaweiErrorBody {
 }
 
 async function checkLive(creds: CredentialsOf<'iam'>, shape: KeyShape, base: URL, options: IamCheckOptions): Promise<EndpointCheck> {
-  const doFetch = options.fetch ?? fetch
+  const doFetch = options.fetch ?? httpFetch
   const now = options.now ?? (() => new Date())
   const url = new URL(`${base.pathname.replace(/\/+$/, '')}/v3.0/OS-CREDENTIAL/credentials/${encodeURIComponent(creds.accessKeyId)}`, base)
   const target = `IAM endpoint ${base.origin}`

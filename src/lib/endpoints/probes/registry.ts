@@ -1,12 +1,13 @@
-import type {EndpointCheck} from '../endpoints/credentials.js'
-import type {CredentialsOf} from '../endpoints/types.js'
-import {PingResult, RegistryClient} from './client.js'
+import type {EndpointCheck} from '../credentials.js'
+import type {CredentialsOf} from '../types.js'
+import type {HttpFetch} from '../../net/http.js'
+import {PingResult, RegistryClient} from '../../registry/client.js'
 
 export interface RegistryCheckOptions {
   /** Per request (default 15 s). */
   timeoutMs?: number
   /** Replaceable in tests. */
-  fetch?: typeof fetch
+  fetch?: HttpFetch
 }
 
 /**

@@ -4,11 +4,11 @@
  */
 import type {ConfigurationOptions, KubeConfig, ObservableMiddleware} from '@kubernetes/client-node'
 
-import type {EndpointCheck} from '../endpoints/credentials.js'
-import type {CredentialsOf} from '../endpoints/types.js'
-import {BerthError, ExternalError} from '../errors.js'
-import {classifyNetworkError, httpAuthError} from '../net/errors.js'
-import {LoadedKubeConfig, loadKubeConfig} from './client.js'
+import type {EndpointCheck} from '../credentials.js'
+import type {CredentialsOf} from '../types.js'
+import {BerthError, ExternalError} from '../../errors.js'
+import {classifyNetworkError, httpAuthError} from '../../net/errors.js'
+import {LoadedKubeConfig, loadKubeConfig} from '../../kube/client.js'
 
 export interface KubernetesCheckOptions {
   /** Bound on each request to the API server; default 15 s. */

@@ -31,7 +31,7 @@ interface TokenResponse {
   issued_at: string
 }
 
-describe('integration smoke: test services', () => {
+describe('test environment: each service started by test/env/up.sh answers (a check of the environment, not of berth)', () => {
   it('registry: /v2/ needs Basic auth and speaks registry/2.0', async function () {
     const reg = requireService(this, 'registry')
     const anon = await fetch(`http://${reg.basicAddr}/v2/`)

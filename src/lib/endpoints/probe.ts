@@ -13,20 +13,20 @@ export interface CheckOptions {
 export async function checkEndpoint(creds: EndpointCredentials, options: CheckOptions = {}): Promise<EndpointCheck> {
   switch (creds.type) {
     case 'docker-registry': {
-      const {testRegistryEndpoint} = await import('../registry/check.js')
+      const {testRegistryEndpoint} = await import('./probes/registry.js')
       return testRegistryEndpoint(creds, {timeoutMs: options.timeoutMs})
     }
     case 'kubernetes': {
-      const {testKubernetesEndpoint} = await import('../kube/check.js')
+      const {testKubernetesEndpoint} = await import('./probes/kubernetes.js')
       return testKubernetesEndpoint(creds, {timeoutMs: options.timeoutMs})
     }
     case 'git':
     case 'codearts-repo': {
-      const {testGitEndpoint} = await import('../git/check.js')
+      const {testGitEndpoint} = await import('./probes/git.js')
       return testGitEndpoint(creds, {timeoutMs: options.timeoutMs, repository: options.repository})
     }
     case 'iam': {
-      const {testIamEndpoint} = await import('../iam/check.js')
+      const {testIamEndpoint} = await import('./probes/iam.js')
       return testIamEndpoint(creds, {timeoutMs: options.timeoutMs, iamUrl: options.iamUrl})
     }
   }

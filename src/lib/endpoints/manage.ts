@@ -3,10 +3,11 @@ import {ConflictError, DamagedStateError, ValidationError} from '../errors.js'
 import {assertDns1123Label} from '../names.js'
 import {SecretRef, SecretStore, StoredSecretRef, parseRefKey, refKey} from '../secrets/store.js'
 import type {DamagedFile} from '../state/store.js'
-import {TYPE_FIELDS} from './fields.js'
+import {ENDPOINT_DEFINITIONS, definitionOf, secretOf, specFrom} from './definitions/index.js'
+import {fieldProblem} from './fields.js'
 import {storeOfBackend} from './credentials.js'
 import {EndpointReference, findEndpointReferences} from './references.js'
-import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, SECRET_FIELDS, typeWithArticle} from './types.js'
+import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
 
 /** A complete, validated endpoint as the user described it, secrets included. */
 export type EndpointInput = EndpointCredentials & {description?: string; labels?: Record<string, string>}
@@ -19,40 +20,20 @@ export interface SaveOptions {
 /** Check every plain field of an input again (prompts check as the user types; flags are checked here). */
 export function validateEndpointInput(input: EndpointInput): void {
   assertDns1123Label(input.name, 'endpoint name')
-  const def = TYPE_FIELDS[input.type]
-  for (const field of def.fields) {
+  for (const field of definitionOf(input.type).fields) {
     const value = (input as unknown as Record<string, string | undefined>)[field.key]
     if (value === undefined) continue
-    const problem = field.check(value)
-    if (problem) throw new ValidationError(problem)
+    const problem = fieldProblem(field, value)
+    if (problem) throw new ValidationError(problem.message, {hint: problem.hint})
   }
 }
 
 function secretFieldsOf(input: EndpointCredentials): Record<string, string> {
-  switch (input.type) {
-    case 'kubernetes':
-      return {kubeconfig: input.kubeconfig}
-    case 'iam':
-      return {secretAccessKey: input.secretAccessKey}
-    default:
-      return {password: input.password}
-  }
+  return {[definitionOf(input.type).secretKey]: secretOf(input)}
 }
 
 function specOf(input: EndpointInput, secretRefs: Record<string, StoredSecretRef>): EndpointSpec {
-  const base = {type: input.type, ...(input.description ? {description: input.description} : {}), secretRefs}
-  switch (input.type) {
-    case 'docker-registry':
-      return {...base, address: input.address, username: input.username}
-    case 'kubernetes':
-      return {...base, server: input.server, ...(input.context ? {context: input.context} : {})}
-    case 'git':
-      return {...base, url: input.url, username: input.username}
-    case 'iam':
-      return {...base, accessKeyId: input.accessKeyId}
-    case 'codearts-repo':
-      return {...base, urlPrefix: input.urlPrefix, username: input.username}
-  }
+  return specFrom(input, secretRefs)
 }
 
 async function storeSecrets(store: SecretStore, project: string, name: string, secrets: Record<string, string>): Promise<Record<string, StoredSecretRef>> {
@@ -175,7 +156,7 @@ export async function deleteEndpoint(ctx: BerthContext, name: string, options: {
 async function deleteSecretsByName(ctx: BerthContext, project: string, name: string): Promise<string[]> {
   const store = await ctx.secrets()
   const removed: string[] = []
-  for (const field of new Set(Object.values(SECRET_FIELDS).flat())) {
+  for (const field of new Set(Object.values(ENDPOINT_DEFINITIONS).map((d) => d.secretKey))) {
     if (await store.delete({project, kind: 'Endpoint', name, field})) removed.push(field)
   }
   return removed
@@ -201,10 +182,7 @@ export async function listEndpoints(ctx: BerthContext, options: {type?: Endpoint
   return {endpoints: options.type ? documents.filter((d) => d.spec.type === options.type) : documents, damaged}
 }
 
-/** The endpoint's location for tables: address, server, URL or key id. */
-export function endpointTarget(spec: EndpointSpec): string {
-  return spec.address ?? spec.server ?? spec.url ?? spec.urlPrefix ?? spec.accessKeyId ?? ''
-}
+export {endpointTarget} from './definitions/index.js'
 
 /** What `show` prints: every field, secrets replaced by where they are stored. */
 export function maskedEndpoint(doc: EndpointDocument): EndpointDocument & {secrets: Record<string, string>} {

@@ -1,9 +1,10 @@
-import type {EndpointCheck} from '../endpoints/credentials.js'
-import type {CredentialsOf} from '../endpoints/types.js'
-import {ExternalError} from '../errors.js'
-import {classifyNetworkError} from '../net/errors.js'
-import {LsRemoteDeps, RemoteRefs, lsRemote} from './ls-remote.js'
-import {parseGitHttpUrl, repositoryUrl} from './url.js'
+import type {EndpointCheck} from '../credentials.js'
+import type {CredentialsOf} from '../types.js'
+import {ExternalError} from '../../errors.js'
+import {HttpFetch, httpFetch} from '../../net/http.js'
+import {classifyNetworkError} from '../../net/errors.js'
+import {LsRemoteDeps, RemoteRefs, lsRemote} from '../../git/ls-remote.js'
+import {parseGitHttpUrl, repositoryUrl} from '../../git/url.js'
 
 export interface GitCheckOptions {
   /** codearts-repo: the repository to list, relative to the URL prefix (e.g. "group/repo.git"). */
@@ -15,7 +16,7 @@ export interface GitCheckOptions {
 }
 
 export interface GitCheckDeps extends LsRemoteDeps {
-  fetch?: typeof fetch
+  fetch?: HttpFetch
 }
 
 const SHOWN_BRANCHES = 10
@@ -50,7 +51,7 @@ export async function testGitEndpoint(
     }
   }
 
-  const status = await probeHost(prefix.href, options.timeoutMs ?? 30_000, deps.fetch ?? fetch)
+  const status = await probeHost(prefix.href, options.timeoutMs ?? 30_000, deps.fetch ?? httpFetch)
   return {
     summary: `${prefix.origin} answers (HTTP ${status}); credentials not checked: listing branches needs --repository PATH (e.g. group/repo.git)`,
     details: {urlPrefix: creds.urlPrefix, status, credentialsChecked: false},
@@ -74,7 +75,7 @@ function refDetails(refs: RemoteRefs): {defaultBranch: string | null; branches: 
 }
 
 /** Any HTTP answer from the prefix counts; no credentials are sent (the prefix is not a Git URL). */
-async function probeHost(url: string, timeoutMs: number, fetchFn: typeof fetch): Promise<number> {
+async function probeHost(url: string, timeoutMs: number, fetchFn: HttpFetch): Promise<number> {
   const target = `the CodeArts Repo host ${new URL(url).origin}`
   let response: Response
   try {
