@@ -6,9 +6,11 @@ import path from 'node:path'
 
 // src/cli/fast-path.ts reimplements parts of these oclif files; re-read them before moving the pin.
 export const FAST_PATH_OCLIF_VERSION = '4.14.0'
-// Hooks the fast path does not run. Other events (plugins:postinstall, ...) are only fired by
-// commands that always take oclif's full path.
-export const SKIPPED_HOOKS = ['init', 'prerun', 'postrun', 'finally', 'preparse', 'command_not_found', 'command_incomplete', 'jit_plugin_not_installed']
+// Hooks the fast path does not run. Other events are only fired where the fast path is never
+// taken: plugins:postinstall by plugin commands, command_not_found and command_incomplete
+// when argv names no command (the fast path runs only a command it found in the manifest).
+export const SKIPPED_HOOKS = ['init', 'prerun', 'postrun', 'finally', 'preparse', 'jit_plugin_not_installed']
+export const FULL_PATH_ONLY_HOOKS = ['command_not_found', 'command_incomplete', 'plugins:postinstall', 'plugins:preinstall']
 
 function readJson(file) {
   return JSON.parse(readFileSync(file, 'utf8'))

@@ -1,4 +1,4 @@
-import type {DockerHelperAction} from '../lib/credentials/docker-helper.js'
+import type {DockerHelperAction} from '../lib/credential-helpers/docker-helper.js'
 import {BerthCommand} from './base-command.js'
 
 /**
@@ -11,7 +11,7 @@ export abstract class DockerCredentialCommand extends BerthCommand<typeof Docker
   static action: DockerHelperAction
 
   async run(): Promise<void> {
-    const {runDockerCredentialAction} = await import('../lib/credentials/docker-helper.js')
+    const {runDockerCredentialAction} = await import('../lib/credential-helpers/docker-helper.js')
     const action = (this.constructor as typeof DockerCredentialCommand).action
     const result = await runDockerCredentialAction(this.context, action, this.context.stdin)
     process.stdout.write(result.stdout)

@@ -151,6 +151,9 @@ function userThemeFile(config: FastConfig): string {
   return path.resolve(configDir, 'theme.json')
 }
 
+/** Kept equal to FULL_PATH_ONLY_HOOKS in scripts/fast-path-check.mjs (test/scripts/fast-path-check.test.ts checks). */
+export const FULL_PATH_ONLY_HOOKS: ReadonlySet<string> = new Set(['command_not_found', 'command_incomplete', 'plugins:postinstall', 'plugins:preinstall'])
+
 /** A plan to run a known command directly, or undefined for oclif's full path. */
 export function fastPlan(root: string, pjson: PackageJson | undefined, argv: string[], internals: OclifInternals): Plan | undefined {
   const env = process.env
@@ -158,7 +161,9 @@ export function fastPlan(root: string, pjson: PackageJson | undefined, argv: str
   if (Object.keys(env).some((key) => key.startsWith('OCLIF_'))) return undefined
   if (argv.length === 0) return undefined
   if (!pjson?.oclif || typeof pjson.oclif.commands !== 'object' || pjson.oclif.commands.strategy !== 'explicit') return undefined
-  if (pjson.oclif.hooks && Object.keys(pjson.oclif.hooks).length > 0) return undefined
+  // Hooks that fire only when argv names no command (or a plugin is installed) do not matter
+  // here: the fast path runs only a command it found. Any other hook is oclif's to run.
+  if (pjson.oclif.hooks && Object.keys(pjson.oclif.hooks).some((event) => !FULL_PATH_ONLY_HOOKS.has(event))) return undefined
   if (pjson.oclif.theme) return undefined
   const helpFlags = new Set([...(pjson.oclif.additionalHelpFlags ?? []), '--help'])
   for (const arg of argv) {

@@ -16,7 +16,7 @@ import {ConnectionError} from '../../src/lib/net/errors.js'
 import {ROOT, berthEnv, runBerth, tempHome} from '../helpers/cli.js'
 import {fileContents} from '../helpers/files.js'
 import {GitService, requireService} from '../helpers/services.js'
-import {FIXTURE_PASSPHRASE, writeGitEndpoint} from '../lib/credentials/endpoint-fixtures.js'
+import {FIXTURE_PASSPHRASE, writeGitEndpoint} from '../lib/credential-helpers/endpoint-fixtures.js'
 import {berthRejection} from '../helpers/files.js'
 
 const run = promisify(execFile)
@@ -59,7 +59,7 @@ describe('integration: git endpoints against the real git HTTP server', function
       expect(refs.tags.map((t) => t.name)).to.include('v1.0.0')
 
       expect(spawned).to.have.length(1)
-      expect(spawned[0]!.args).to.deep.equal(['-c', 'credential.helper=', 'ls-remote', '--symref', '--', git.repoUrl])
+      expect(spawned[0]!.args).to.deep.equal(['ls-remote', '--symref', '--', git.repoUrl])
       expect(spawned[0]!.args.join(' ')).not.to.contain(git.password)
       expect(Object.values(spawned[0]!.env).join('\n')).not.to.contain(git.password)
       expect(readdirSync(tmp)).to.deep.equal([])
@@ -84,6 +84,12 @@ describe('integration: git endpoints against the real git HTTP server', function
       expect(err).to.be.instanceOf(ConnectionError)
       expect((err as ConnectionError).step).to.equal('dns')
       expect(err.message).to.equal('Could not resolve the host of the Git server at https://no-such-host.invalid (DNS): Could not resolve host: no-such-host.invalid')
+    })
+
+    it('quotes git\'s message unmangled when the password is one character', async () => {
+      const err = await berthRejection(lsRemote({url: 'https://nonexistent.invalid/demo.git', username: 'x', password: 'x'}))
+      expect((err as ConnectionError).step).to.equal('dns')
+      expect(err.message).to.equal('Could not resolve the host of the Git server at https://nonexistent.invalid (DNS): Could not resolve host: nonexistent.invalid')
     })
 
     it('names the connect step for a closed port', async () => {

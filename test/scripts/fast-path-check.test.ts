@@ -11,6 +11,7 @@ import {ROOT} from '../helpers/cli.js'
 
 interface Check {
   FAST_PATH_OCLIF_VERSION: string
+  FULL_PATH_ONLY_HOOKS: string[]
   fastPathProblems(root: string): string[]
 }
 
@@ -74,7 +75,19 @@ describe('scripts/fast-path-check.mjs: when the build refuses the fast path', ()
     expect(problems[1]).to.match(/^@oclif\/core in node_modules is 4\.13\.2, /)
   })
 
-  for (const event of ['init', 'prerun', 'postrun', 'finally', 'preparse', 'command_not_found', 'command_incomplete']) {
+  it('accepts hooks that fire only when no command is found (command_not_found, command_incomplete), in berth and in a plugin', () => {
+    for (const event of ['command_not_found', 'command_incomplete']) {
+      expect(check.fastPathProblems(tree({pluginHooks: {[event]: './lib/hooks/x.js'}}))).to.deep.equal([])
+      expect(check.fastPathProblems(tree({rootHooks: {[event]: './dist/hooks/x.js'}}))).to.deep.equal([])
+    }
+  })
+
+  it('lists the same full-path-only hooks as src/cli/fast-path.ts', async () => {
+    const {FULL_PATH_ONLY_HOOKS} = await import('../../src/cli/fast-path.js')
+    expect([...FULL_PATH_ONLY_HOOKS]).to.deep.equal(check.FULL_PATH_ONLY_HOOKS)
+  })
+
+  for (const event of ['init', 'prerun', 'postrun', 'finally', 'preparse']) {
     it(`refuses a plugin with a "${event}" hook, and the same hook in berth itself`, () => {
       expect(check.fastPathProblems(tree({pluginHooks: {[event]: './lib/hooks/x.js'}}))).to.deep.equal([
         `@oclif/plugin-autocomplete has a "${event}" hook, which the fast path (src/cli/fast-path.ts) would skip`,

@@ -28,12 +28,26 @@ ${typeUsage()}`
   }
   static override flags = endpointFlags
 
-  async run(): Promise<ReturnType<typeof maskedEndpoint>> {
+  async run(): Promise<ReturnType<typeof maskedEndpoint> & {references: never[]; changed: true}> {
     const input = await gatherCreateInput(this.context, {...this.flags, type: this.args.type, name: this.args.name}, {show: (text) => process.stderr.write(text)})
     const verify = this.flags.verify ? connectionVerifier((message) => this.notice(message)) : undefined
-    const doc = await createEndpoint(this.context, input, {verify})
+    let doc = await createEndpoint(this.context, input, {verify})
     const store = Object.values(doc.spec.secretRefs)[0]?.backend
     this.notice(`Created ${doc.spec.type} endpoint "${doc.metadata.name}" in project "${doc.metadata.project}"${store ? ` (secret in the ${store} store)` : ''}.`)
-    return maskedEndpoint(doc)
+    if (doc.spec.type === 'docker-registry' && doc.spec.address !== undefined) {
+      const {endpointsServingRegistry, markDefaultForHost} = await import('../../lib/credential-helpers/docker-helper.js')
+      if ((this.flags as Record<string, unknown>)['default-for-host']) {
+        const {unmarked} = await markDefaultForHost(this.context, doc.metadata.name)
+        doc = await this.context.state().get('Endpoint', doc.metadata.name, doc.metadata.project)
+        if (unmarked.length > 0) this.notice(`docker now gets "${doc.metadata.name}" for this registry, no longer ${unmarked.map((n) => `"${n}"`).join(', ')}.`)
+      } else {
+        const others = await endpointsServingRegistry(this.context, doc.spec.address, doc.metadata.name)
+        if (others.length > 0) {
+          this.notice(`Warning: ${others.map((n) => `"${n}"`).join(', ')} already ${others.length === 1 ? 'serves' : 'serve'} this registry; docker (berth credential docker) uses the one marked with --default-for-host and refuses to choose otherwise. Mark one with: berth endpoint update ${doc.metadata.name} --default-for-host`)
+        }
+      }
+    }
+    // The shape of endpoint update's result: a new endpoint has no references yet.
+    return {...maskedEndpoint(doc), references: [], changed: true}
   }
 }

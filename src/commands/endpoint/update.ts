@@ -22,12 +22,21 @@ export default class EndpointUpdate extends BerthCommand<typeof EndpointUpdate> 
     const project = await this.context.project()
     const current = await this.context.state().get<EndpointSpec, EndpointStatus>('Endpoint', this.args.name, project)
     const gathered = await gatherUpdateInput(this.context, current, this.flags, () => credentialsOf(this.context, current), this.flags.verify, {show: (text) => process.stderr.write(text)})
-    if (!gathered.changed) {
+    const marking = Boolean((this.flags as Record<string, unknown>)['default-for-host'])
+    if (!gathered.changed && !marking) {
       this.notice(`Nothing to change in endpoint "${current.metadata.name}".`)
       return {...maskedEndpoint(current), references: [], changed: false}
     }
     const verify = this.flags.verify ? connectionVerifier((message) => this.notice(message)) : undefined
-    const {endpoint, references} = await updateEndpoint(this.context, gathered.input, {verify, secretsChanged: gathered.secretsChanged})
+    const updated = gathered.changed ? await updateEndpoint(this.context, gathered.input, {verify, secretsChanged: gathered.secretsChanged}) : {endpoint: current, references: []}
+    const {references} = updated
+    let {endpoint} = updated
+    if (marking) {
+      const {markDefaultForHost} = await import('../../lib/credential-helpers/docker-helper.js')
+      const {unmarked} = await markDefaultForHost(this.context, endpoint.metadata.name)
+      endpoint = await this.context.state().get<EndpointSpec, EndpointStatus>('Endpoint', endpoint.metadata.name, project)
+      this.notice(`docker now gets "${endpoint.metadata.name}" for this registry${unmarked.length > 0 ? `, no longer ${unmarked.map((n) => `"${n}"`).join(', ')}` : ''}.`)
+    }
     this.notice(`Updated endpoint "${endpoint.metadata.name}".`)
     if (references.length > 0) {
       this.notice(`These objects use it and may need updating too:`)

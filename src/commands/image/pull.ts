@@ -27,10 +27,8 @@ The engine is DOCKER_HOST, or the default socket. Progress goes to stderr (per l
     } finally {
       progress?.done()
     }
-    if (!this.jsonEnabled()) {
-      if (result.status) this.notice(result.status)
-      this.log(result.reference)
-    }
+    // The engine's own final status ("Status: Downloaded newer image for …") was already shown as progress.
+    if (!this.jsonEnabled()) this.log(result.reference)
     return result
   }
 }

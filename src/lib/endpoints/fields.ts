@@ -1,4 +1,5 @@
 import {ValidationError} from '../errors.js'
+import {secretValueProblem} from '../input/secret-input.js'
 import {quote} from '../names.js'
 import {UrlRules, normalizeHttpUrl, urlProblem} from '../net/url.js'
 import type {EndpointSpec} from './types.js'
@@ -87,9 +88,9 @@ export function accessKeyIdProblem(value: string): string | undefined {
   return undefined
 }
 
+/** A one-line secret typed at a prompt: the same check as for --…-stdin, --…-env and credential helpers. */
 export function secretProblem(label: string, value: string): string | undefined {
-  if (value === '') return `The ${label} is empty.`
-  return undefined
+  return secretValueProblem(`The ${label}`, value)
 }
 
 export const USERNAME: FieldDefinition = {key: 'username', flag: '--username', prompt: 'Username', check: usernameProblem}

@@ -1,11 +1,12 @@
 import type {BerthContext} from '../context.js'
-import {ConflictError, DamagedStateError, ValidationError} from '../errors.js'
+import {BerthError, ConflictError, DamagedStateError, NotFoundError, ValidationError, isBerthError, messageOf} from '../errors.js'
+import {assertSecretValue} from '../input/secret-input.js'
 import {assertDns1123Label} from '../names.js'
-import {SecretRef, SecretStore, StoredSecretRef, parseRefKey, refKey} from '../secrets/store.js'
+import {SecretRef, SecretStore, StoredSecretRef, refKey} from '../secrets/store.js'
 import type {DamagedFile} from '../state/store.js'
 import {ENDPOINT_DEFINITIONS, definitionOf, secretOf, specFrom} from './definitions/index.js'
 import {fieldProblem} from './fields.js'
-import {storeOfBackend} from './credentials.js'
+import {ownSecretRef, readEndpointSecret, storeOfBackend} from './credentials.js'
 import {EndpointReference, findEndpointReferences} from './references.js'
 import {EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
 
@@ -26,6 +27,12 @@ export function validateEndpointInput(input: EndpointInput): void {
     const problem = fieldProblem(field, value)
     if (problem) throw new ValidationError(problem.message, {hint: problem.hint})
   }
+}
+
+/** A one-line secret (password, token, secret key) passes the one check every way of giving it passes. */
+function validateSecret(input: EndpointInput): void {
+  const def = definitionOf(input.type)
+  if (def.secret) assertSecretValue(`The ${def.secret.label} of endpoint "${input.name}"`, secretOf(input))
 }
 
 function secretFieldsOf(input: EndpointCredentials): Record<string, string> {
@@ -55,6 +62,7 @@ async function verifyFirst(ctx: BerthContext, input: EndpointInput, options: Sav
 /** Create an endpoint: secrets to the secret store, the rest to a document. Nothing is kept if any step fails. */
 export async function createEndpoint(ctx: BerthContext, input: EndpointInput, options: SaveOptions = {}): Promise<EndpointDocument> {
   validateEndpointInput(input)
+  validateSecret(input)
   const project = await ctx.project()
   const state = ctx.state()
   const alreadyExists = () => new ConflictError(`Endpoint "${input.name}" already exists in project "${project}".`, {hint: `Change it with: berth endpoint update ${input.name}`})
@@ -75,7 +83,7 @@ export async function createEndpoint(ctx: BerthContext, input: EndpointInput, op
         ...(status ? {status} : {}),
       })
     } catch (error) {
-      await deleteSecrets(ctx, secretRefs)
+      await deleteSecrets(ctx, project, input.name, secretRefs)
       throw error
     }
   })
@@ -93,21 +101,33 @@ export interface UpdateResult {
  */
 export async function updateEndpoint(ctx: BerthContext, input: EndpointInput, options: SaveOptions & {secretsChanged: boolean}): Promise<UpdateResult> {
   validateEndpointInput(input)
+  if (options.secretsChanged) validateSecret(input)
   const project = await ctx.project()
   const state = ctx.state()
   const current = await state.get<EndpointSpec, EndpointStatus>('Endpoint', input.name, project)
   if (current.spec.type !== input.type) throw new ValidationError(`Endpoint "${input.name}" is ${typeWithArticle(current.spec.type)} endpoint; its type cannot change (delete it and create a new one).`)
   const status = await verifyFirst(ctx, input, options)
   const store = options.secretsChanged ? await ctx.secrets() : undefined
-  const endpoint = await state.withLock(async () => {
-    const secretRefs = store ? await storeSecrets(store, project, input.name, secretFieldsOf(input)) : current.spec.secretRefs
-    return state.update<EndpointSpec, EndpointStatus>('Endpoint', input.name, project, (doc) => ({
+  // The secret is written first, outside the state lock (a keychain can take seconds); the
+  // document after, under it. If the endpoint was deleted meanwhile, the secret just written
+  // is removed again, so it cannot outlive its document.
+  const secretRefs = store ? await storeSecrets(store, project, input.name, secretFieldsOf(input)) : current.spec.secretRefs
+  let endpoint: EndpointDocument
+  try {
+    endpoint = await state.update<EndpointSpec, EndpointStatus>('Endpoint', input.name, project, (doc) => ({
       ...doc,
       metadata: {...doc.metadata, ...(input.labels ? {labels: input.labels} : {})},
-      spec: specOf({...input, description: input.description ?? doc.spec.description}, secretRefs),
+      spec: specOf({...input, description: input.description ?? doc.spec.description}, secretRefs ?? {}),
       ...(status ? {status: {...doc.status, ...status}} : {}),
     }))
-  })
+  } catch (error) {
+    if (!store || !(error instanceof NotFoundError)) throw error
+    const left = await deleteSecrets(ctx, project, input.name, secretRefs ?? {}).then(
+      () => '',
+      (cleanup: unknown) => ` Its new ${Object.keys(secretRefs ?? {}).join(', ')} may be left in the ${store.backend} store: ${messageOf(cleanup)}`,
+    )
+    throw new NotFoundError(`Endpoint "${input.name}" was deleted while it was being updated; nothing was saved.${left}`, {cause: error})
+  }
   return {endpoint, references: await findEndpointReferences(ctx, input.name, project)}
 }
 
@@ -124,12 +144,17 @@ export interface DeleteResult {
 /**
  * Delete an endpoint and its secrets; refuses while other objects use it unless `force`.
  * A damaged endpoint file is deleted too (its secrets are looked up by the names berth gives them).
- * The secret store is written after the state lock is released: a keychain can take seconds.
+ *
+ * Whatever fails leaves a consistent state and says what it left: every secret store
+ * involved is opened first (a wrong BERTH_PASSPHRASE, an unreachable keychain), and if one
+ * cannot be, nothing is deleted; then the document goes, under the state lock; then the
+ * secrets, after the lock is released (a keychain can take seconds). Secrets are found by
+ * the keys berth derives from the endpoint's identity, never by keys read from the document.
  */
 export async function deleteEndpoint(ctx: BerthContext, name: string, options: {force?: boolean} = {}): Promise<DeleteResult> {
   const project = await ctx.project()
   const state = ctx.state()
-  const {removed, references} = await state.withLock(async () => {
+  const checkUse = async (): Promise<EndpointReference[]> => {
     // Checked first so a missing or damaged endpoint reports that, not its references.
     try {
       await state.get('Endpoint', name, project)
@@ -143,35 +168,67 @@ export async function deleteEndpoint(ctx: BerthContext, name: string, options: {
         hint: `Change those first, or delete anyway with: berth endpoint delete ${name} --force`,
       })
     }
+    return references
+  }
+  await checkUse()
+  const stores = await secretsToDelete(ctx, project, name)
+  try {
+    for (const {store, ref} of stores) await store.get(ref)
+  } catch (error) {
+    if (!isBerthError(error)) throw error
+    throw new BerthError(error.code, error.exitCode, `Endpoint "${name}" was not deleted: ${error.message}`, {hint: error.hint, cause: error})
+  }
+  const {removed, references} = await state.withLock(async () => {
+    const references = await checkUse()
     return {removed: await state.delete<EndpointSpec, EndpointStatus>('Endpoint', name, project, {allowDamaged: true}), references}
   })
-  if (removed.document) {
-    const secretsRemoved = await deleteSecrets(ctx, removed.document.spec.secretRefs ?? {})
-    return {endpoint: removed.document, references, secretsRemoved}
+  let secretsRemoved: string[]
+  try {
+    secretsRemoved = await deleteSecrets(ctx, project, name, removed.document?.spec.secretRefs ?? {}, !removed.document)
+  } catch (error) {
+    if (!isBerthError(error)) throw error
+    const fields = [...new Set(stores.map((s) => s.ref.field))].join(', ')
+    throw new BerthError(error.code, error.exitCode, `Deleted endpoint "${name}", but its ${fields} could not be removed from the secret store and may be left there: ${error.message}`, {
+      hint: error.hint,
+      cause: error,
+    })
   }
-  return {damaged: removed.damaged, references, secretsRemoved: await deleteSecretsByName(ctx, project, name)}
+  return removed.document ? {endpoint: removed.document, references, secretsRemoved} : {damaged: removed.damaged, references, secretsRemoved}
 }
 
-/** The secrets of an endpoint whose document is lost: every secret field berth knows, under the endpoint's name, in the configured store. */
-async function deleteSecretsByName(ctx: BerthContext, project: string, name: string): Promise<string[]> {
-  const store = await ctx.secrets()
-  const removed: string[] = []
-  for (const field of new Set(Object.values(ENDPOINT_DEFINITIONS).map((d) => d.secretKey))) {
-    if (await store.delete({project, kind: 'Endpoint', name, field})) removed.push(field)
+/**
+ * The secrets an endpoint's deletion removes, each with its store: the fields its document
+ * names (or, for a damaged document, every secret field berth knows), under the keys berth
+ * derives from the endpoint's identity; the read-only env store holds nothing to delete.
+ */
+async function secretsToDelete(ctx: BerthContext, project: string, name: string): Promise<Array<{store: SecretStore; ref: SecretRef}>> {
+  const doc = await ctx.state().tryGet<EndpointSpec, EndpointStatus>('Endpoint', name, project).catch((error: unknown) => {
+    if (error instanceof DamagedStateError) return undefined
+    throw error
+  })
+  if (!doc) {
+    const store = await ctx.secrets()
+    if (store.backend === 'env') return []
+    return [...new Set(Object.values(ENDPOINT_DEFINITIONS).map((d) => d.secretKey))].map((field) => ({store, ref: ownSecretRef(project, name, field)}))
   }
-  return removed
+  return secretTargets(ctx, project, name, doc.spec.secretRefs ?? {})
 }
 
-async function deleteSecrets(ctx: BerthContext, refs: Record<string, StoredSecretRef>): Promise<string[]> {
-  const removed: string[] = []
+async function secretTargets(ctx: BerthContext, project: string, name: string, refs: Record<string, StoredSecretRef>): Promise<Array<{store: SecretStore; ref: SecretRef}>> {
+  const out: Array<{store: SecretStore; ref: SecretRef}> = []
   for (const [field, stored] of Object.entries(refs)) {
-    const ref = parseRefKey(stored.key)
-    if (!ref) continue
     // Secrets live in the store that saved them; the read-only env store holds nothing to delete.
     if (stored.backend === 'env') continue
-    const store = await storeOfBackend(ctx, stored.backend)
-    if (await store.delete(ref)) removed.push(field)
+    out.push({store: await storeOfBackend(ctx, stored.backend), ref: ownSecretRef(project, name, field)})
   }
+  return out
+}
+
+/** Delete an endpoint's secrets (by the keys berth derives, see secretTargets); the fields removed. */
+async function deleteSecrets(ctx: BerthContext, project: string, name: string, refs: Record<string, StoredSecretRef>, byName = false): Promise<string[]> {
+  const targets = byName ? await secretsToDelete(ctx, project, name) : await secretTargets(ctx, project, name, refs)
+  const removed: string[] = []
+  for (const {store, ref} of targets) if (await store.delete(ref)) removed.push(ref.field)
   return removed
 }
 
@@ -189,6 +246,23 @@ export function maskedEndpoint(doc: EndpointDocument): EndpointDocument & {secre
   const secrets: Record<string, string> = {}
   for (const [field, ref] of Object.entries(doc.spec.secretRefs ?? {})) secrets[field] = `******** (${ref.backend})`
   return {...doc, secrets}
+}
+
+/**
+ * What `show` prints, with each secret looked up: "******** (file)" when it is in its
+ * store, "missing (file store)" when it is not, and why when the store cannot be read.
+ */
+export async function shownEndpoint(ctx: BerthContext, doc: EndpointDocument): Promise<EndpointDocument & {secrets: Record<string, string>}> {
+  const shown = maskedEndpoint(doc)
+  for (const field of Object.keys(shown.secrets)) {
+    try {
+      await readEndpointSecret(ctx, doc, field)
+    } catch (error) {
+      const backend = doc.spec.secretRefs?.[field]?.backend
+      shown.secrets[field] = error instanceof NotFoundError ? `missing (${backend} store)` : `******** (${backend}; not checked: ${messageOf(error)})`
+    }
+  }
+  return shown
 }
 
 /** Keep the outcome of the last connection test on the endpoint (status.lastTest). */

@@ -2,8 +2,9 @@
  * git operations on a local repository that talk to a remote with an endpoint's
  * credentials: fetch one revision into a cached bare repository, read files of a commit
  * without a checkout, commit and push one file. Run like ls-remote.ts (timeout, the
- * whole process group killed, stderr scrubbed); the credentials reach git only through
- * gitCredentialEnv (the askpass files), never the URL, argv or .git/config.
+ * whole process group killed, only git's own error lines quoted); the credentials reach git only through
+ * withGitCredentialEnv (a credential helper configured for the remote's origin only,
+ * answering git's own credential protocol), never the URL, argv or .git/config.
  */
 import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
@@ -14,7 +15,7 @@ import {ExternalError, NotFoundError, ValidationError} from '../errors.js'
 import {printable} from '../names.js'
 import {ConnectionError} from '../net/errors.js'
 import {GitCredential, withGitCredentials} from './askpass.js'
-import {DROPPED_ENV, classifyGitFailure, scrubSecrets} from './ls-remote.js'
+import {DROPPED_ENV, classifyGitFailure} from './ls-remote.js'
 import {parseGitHttpUrl} from './url.js'
 
 export interface GitRemote extends GitCredential {
@@ -32,11 +33,12 @@ interface GitRun {
 
 /**
  * The one place that hands credentials to git for these operations: swap this to change
- * the mechanism (today: withGitCredentials' askpass script and 0600 files, removed after).
+ * the mechanism (today: withGitCredentials' per-origin credential helper and 0600 files, removed after).
+ * Only these credentials: the user's own helpers and askpass are not asked.
  */
 export async function withGitCredentialEnv<R>(remote: GitCredential | undefined, fn: (env: Record<string, string>) => Promise<R>): Promise<R> {
   if (!remote) return fn({GIT_TERMINAL_PROMPT: '0'})
-  return withGitCredentials(remote, ({env}) => fn(env), {baseEnv: process.env})
+  return withGitCredentials(remote, ({env}) => fn(env), {baseEnv: process.env, onlyTheseCredentials: true})
 }
 
 const MAX_OUTPUT = 256 * 1024 * 1024
@@ -101,8 +103,9 @@ function checkRun(run: GitRun, what: string, remote?: GitRemote): void {
   }
   if (run.timedOut) throw new ConnectionError('timeout', `${what} did not finish in time; it was stopped.`, {hint: 'Check the address and the network path to the Git server.'})
   if (run.code === 0) return
-  if (remote) throw classifyGitFailure(run.stderr, {url: parseGitHttpUrl(remote.url), password: remote.password, username: remote.username, name: remote.name, exitCode: run.code})
-  const detail = printable(scrubSecrets(run.stderr.trim().split('\n').at(-1) ?? '', remote ? [(remote as GitRemote).password] : []), 300)
+  if (remote) throw classifyGitFailure(run.stderr, {url: parseGitHttpUrl(remote.url), name: remote.name, exitCode: run.code})
+  // No remote, no credentials: git's last line, printable and bounded.
+  const detail = printable(run.stderr.trim().split('\n').at(-1) ?? '', 300)
   throw new ExternalError(`${what} failed: ${detail || `git exited with ${run.code}`}`)
 }
 

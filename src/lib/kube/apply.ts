@@ -9,7 +9,7 @@ import {isDeepStrictEqual} from 'node:util'
 
 import {ValidationError} from '../errors.js'
 import {KubeApiError, KubeClient, KubeForbiddenError} from './client.js'
-import {ApiResource, KubeObject, ObjectRef, comparable, describeRef, forgetDiscovery, mapLimit, refKey, refOf, resolveResource, resourcePath} from './resources.js'
+import {ApiResource, KubeObject, ObjectRef, comparable, describeRef, forgetDiscovery, mapLimit, refKey, refOf, resolveResource, resourcePath, sameForManager} from './resources.js'
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged'
 
@@ -266,8 +266,14 @@ async function applyOne(
   let result: ApplyAction
   if (response.status === 201 || previous === null) result = 'created'
   else if (previous === undefined) result = 'configured'
-  // The same resourceVersion, or (a controller wrote status meanwhile) the same object without status and server fields.
-  else if (previous.metadata.resourceVersion === response.body.metadata.resourceVersion || isDeepStrictEqual(comparable(previous), comparable(response.body))) result = 'unchanged'
+  // The same resourceVersion; or a controller wrote meanwhile (status, or an annotation such as
+  // deployment.kubernetes.io/revision) while berth's own fields stayed as they were.
+  else if (
+    previous.metadata.resourceVersion === response.body.metadata.resourceVersion ||
+    isDeepStrictEqual(comparable(previous), comparable(response.body)) ||
+    sameForManager(previous, response.body, item.object, options.fieldManager)
+  )
+    result = 'unchanged'
   else result = 'configured'
   return {ref: item.ref, action: result, live: response.body}
 }

@@ -51,6 +51,6 @@ describe('berth endpoint list/delete with a damaged endpoint file', () => {
     expect((JSON.parse(list.stdout) as Array<{name: string}>).map((e) => e.name)).to.deep.equal(['alpha', 'charlie'])
     const again = await berth(['endpoint', 'delete', 'bravo', '--json'])
     expect(again.code).to.equal(1)
-    expect(JSON.parse(again.stdout).error).to.deep.equal({code: 'not-found', message: 'Endpoint "bravo" not found in project "default".', hint: 'List what exists with: berth endpoint list', exitCode: 1})
+    expect(JSON.parse(again.stdout).error).to.deep.equal({code: 'not-found', message: 'Endpoint "bravo" not found in project "default".', hint: 'List what exists with: berth endpoint list', step: null, exitCode: 1})
   })
 })

@@ -5,8 +5,10 @@ import {Readable} from 'node:stream'
 
 import {BerthContext} from '../../../src/lib/context.js'
 import {credentialsOf} from '../../../src/lib/endpoints/credentials.js'
+import {secretProblem} from '../../../src/lib/endpoints/fields.js'
 import {createEndpoint, deleteEndpoint, endpointTarget, listEndpoints, maskedEndpoint, updateEndpoint} from '../../../src/lib/endpoints/manage.js'
-import {ConflictError, NotFoundError, ValidationError} from '../../../src/lib/errors.js'
+import {ConflictError, KeychainUnavailableError, NotFoundError, ValidationError} from '../../../src/lib/errors.js'
+import type {SecretRef} from '../../../src/lib/secrets/store.js'
 import {tempHome} from '../../helpers/cli.js'
 import {berthRejection, stateFiles} from '../../helpers/files.js'
 
@@ -96,5 +98,59 @@ describe('endpoint management (library): create, update, delete with the real st
     expect((await listEndpoints(ctx)).endpoints.map((d) => d.metadata.name)).to.deep.equal(['cloud'])
     expect((await fs.readdir(path.join(home, 'projects', 'default', 'endpoints'))).filter((f) => f.endsWith('.yaml'))).to.deep.equal(['cloud.yaml'])
     expect((await listEndpoints(ctx, {type: 'iam'})).endpoints.map((d) => endpointTarget(d.spec))).to.deep.equal(['HPUAEXAMPLEKEY000001'])
+  })
+
+  it('says what it left when the secret store fails after the document is deleted', async () => {
+    await createEndpoint(ctx, hub)
+    const file = new BerthContext({env: {BERTH_HOME: home, BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'lib test passphrase'}})
+    const real = await file.secrets()
+    // A store that can be read (so the delete goes ahead) and then fails to delete.
+    const failing = {
+      backend: 'file' as const,
+      get: (ref: SecretRef) => real.get(ref),
+      set: (ref: SecretRef, value: string) => real.set(ref, value),
+      delete: async () => {
+        throw new KeychainUnavailableError('the session bus went away.')
+      },
+    }
+    const flaky = new BerthContext({env: {BERTH_HOME: home, BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'lib test passphrase'}, overrides: {secrets: failing}})
+    const error = await berthRejection(deleteEndpoint(flaky, 'hub'))
+    expect(error.message).to.equal('Deleted endpoint "hub", but its password could not be removed from the secret store and may be left there: The OS keychain is not reachable: the session bus went away.')
+    expect(error.exitCode).to.equal(1)
+    expect(await ctx.state().tryGet('Endpoint', 'hub', 'default')).to.equal(undefined)
+  })
+
+  it('an update of an endpoint deleted meanwhile removes the secret it wrote and says nothing was saved', async () => {
+    await createEndpoint(ctx, hub)
+    const real = await ctx.secrets()
+    // The delete lands between the update's secret write and its document write.
+    const racing = {
+      backend: 'file' as const,
+      get: (ref: SecretRef) => real.get(ref),
+      delete: (ref: SecretRef) => real.delete(ref),
+      set: async (ref: SecretRef, value: string) => {
+        await deleteEndpoint(ctx, 'hub')
+        await real.set(ref, value)
+      },
+    }
+    const updating = new BerthContext({env: {BERTH_HOME: home, BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'lib test passphrase'}, overrides: {secrets: racing}})
+    const error = await berthRejection(updateEndpoint(updating, {...hub, password: 'second password'}, {secretsChanged: true}))
+    expect(error).to.be.instanceOf(NotFoundError)
+    expect(error.message).to.equal('Endpoint "hub" was deleted while it was being updated; nothing was saved.')
+    expect(await real.get({project: 'default', kind: 'Endpoint', name: 'hub', field: 'password'})).to.equal(undefined)
+  })
+
+  it('checks a secret the way every input path does, whoever calls (a prompt, a flag, a credential helper)', async () => {
+    for (const [password, problem] of [
+      ['two\nlines', 'contains a line break; a password, token or key is one line (git and docker cannot be given one with a line break).'],
+      ['nul\0byte', 'contains a NUL byte, which no tool berth hands it to can carry.'],
+      ['ab\uFFFDcd', 'contains U+FFFD, the replacement for bytes that are not UTF-8; give the secret as UTF-8 text.'],
+    ]) {
+      const error = await berthRejection(createEndpoint(ctx, {...hub, password}))
+      expect(error).to.be.instanceOf(ValidationError)
+      expect(error.message).to.equal(`The password of endpoint "hub" ${problem}`)
+      expect(secretProblem('password', password)).to.equal(`The password ${problem}`)
+    }
+    expect(await stateFiles(home)).to.deep.equal({})
   })
 })

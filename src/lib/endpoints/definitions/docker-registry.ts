@@ -16,5 +16,10 @@ export const dockerRegistry: EndpointDefinition = {
     address: {kind: 'string', summary: 'docker-registry: registry address, http:// or https:// (e.g. https://registry.example.com).', helpGroup: 'DOCKER-REGISTRY'},
     username: USERNAME_FLAG,
     ...PASSWORD_FLAGS,
+    'default-for-host': {
+      kind: 'boolean',
+      summary: 'docker-registry: the endpoint docker gets (berth credential docker) when several serve this registry host; unmarks the others.',
+      helpGroup: 'DOCKER-REGISTRY',
+    },
   },
 }

@@ -14,7 +14,7 @@ import {
   parseCredentialRequest,
   readCredentialRequest,
   storeGitCredential,
-} from '../../../src/lib/credentials/git-helper.js'
+} from '../../../src/lib/credential-helpers/git-helper.js'
 import {ValidationError} from '../../../src/lib/errors.js'
 import {StateStore} from '../../../src/lib/state/store.js'
 import {FIXTURE_PASSPHRASE, writeGitEndpoint} from './endpoint-fixtures.js'

@@ -15,8 +15,10 @@
  *
  * Matching: the docker-registry endpoints of the current project (BERTH_PROJECT, then the
  * "project" setting) whose address has the server's host and port, compared the way
- * docker names registries: scheme, path and case ignored, ":443" the same as no port,
- * every Docker Hub alias the same. Several matches: the first by name.
+ * docker names registries: scheme and case ignored, ":443" the same as no port, every
+ * Docker Hub alias the same. Several matches: the one whose address path is the longest
+ * prefix of the server's path, then the one labelled berth.dev/default-for-host=true
+ * (endpoint create/update --default-for-host); otherwise the action fails naming them.
  *
  * store: updates the username and password of the matching endpoint; with none, creates
  * one named after the host (DNS-1123: "127.0.0.1:5000" → "127-0-0-1-5000", Docker Hub →
@@ -32,6 +34,7 @@ import {readEndpointSecret} from '../endpoints/credentials.js'
 import {createEndpoint, deleteEndpoint, updateEndpoint} from '../endpoints/manage.js'
 import type {EndpointDocument, EndpointSpec, EndpointStatus} from '../endpoints/types.js'
 import {BerthError, ConflictError, NotFoundError, ValidationError, messageOf} from '../errors.js'
+import {assertSecretValue} from '../input/secret-input.js'
 import {dns1123LabelProblem, printable} from '../names.js'
 import {parseRegistryAddress, registryMatchKey} from '../registry/address.js'
 
@@ -44,6 +47,8 @@ export const MISSING_SERVER_URL = 'no credentials server URL'
 export const MISSING_USERNAME = 'no credentials username'
 
 export const MANAGED_BY_LABEL = 'berth.dev/managed-by'
+/** Set (to "true") on the endpoint docker gets when several serve one registry host (endpoint create/update --default-for-host). */
+export const DEFAULT_FOR_HOST_LABEL = 'berth.dev/default-for-host'
 export const MANAGED_BY_HELPER = 'docker-credential-berth'
 
 const MAX_INPUT_BYTES = 64 * 1024
@@ -76,6 +81,7 @@ export async function storeDockerCredential(ctx: BerthContext, credential: Docke
   const server = credential.ServerURL.trim()
   if (!server) throw new ValidationError(MISSING_SERVER_URL)
   if (!credential.Username) throw new ValidationError(MISSING_USERNAME)
+  assertSecretValue('The secret docker gave', credential.Secret)
   const key = registryMatchKey(server)
   if (!key) throw new ValidationError(`${JSON.stringify(printable(server))} is not a registry host.`)
   const existing = await findRegistryEndpoint(ctx, server)
@@ -120,6 +126,45 @@ export async function eraseDockerCredential(ctx: BerthContext, serverUrl: string
   }
   await deleteEndpoint(ctx, name)
   return {endpoint: name}
+}
+
+/** The other docker-registry endpoints of the project that serve the registry host of `address`, by name. */
+export async function endpointsServingRegistry(ctx: BerthContext, address: string, except?: string): Promise<string[]> {
+  const key = registryMatchKey(address)
+  if (!key) return []
+  return (await registryEndpoints(ctx))
+    .filter((doc) => doc.metadata.name !== except && doc.spec.address !== undefined && registryMatchKey(doc.spec.address) === key)
+    .map((doc) => doc.metadata.name)
+    .sort()
+}
+
+/**
+ * Make endpoint `name` the one docker gets for its registry host (label
+ * berth.dev/default-for-host=true) and take the mark from the others serving that host.
+ * Returns the endpoints unmarked.
+ */
+export async function markDefaultForHost(ctx: BerthContext, name: string): Promise<{unmarked: string[]}> {
+  const project = await ctx.project()
+  const state = ctx.state()
+  return state.withLock(async () => {
+    const doc = await state.get<EndpointSpec, EndpointStatus>('Endpoint', name, project)
+    if (doc.spec.type !== 'docker-registry' || doc.spec.address === undefined) throw new ValidationError(`--default-for-host applies to docker-registry endpoints; "${name}" is not one.`)
+    const unmarked: string[] = []
+    for (const other of await endpointsServingRegistry(ctx, doc.spec.address, name)) {
+      const current = await state.get<EndpointSpec, EndpointStatus>('Endpoint', other, project)
+      if (current.metadata.labels?.[DEFAULT_FOR_HOST_LABEL] === undefined) continue
+      await state.update<EndpointSpec, EndpointStatus>('Endpoint', other, project, (d) => {
+        const labels = {...d.metadata.labels}
+        delete labels[DEFAULT_FOR_HOST_LABEL]
+        return {...d, metadata: {...d.metadata, labels}}
+      })
+      unmarked.push(other)
+    }
+    if (doc.metadata.labels?.[DEFAULT_FOR_HOST_LABEL] !== 'true') {
+      await state.update<EndpointSpec, EndpointStatus>('Endpoint', name, project, (d) => ({...d, metadata: {...d.metadata, labels: {...d.metadata.labels, [DEFAULT_FOR_HOST_LABEL]: 'true'}}}))
+    }
+    return {unmarked}
+  })
 }
 
 /** Every docker-registry endpoint of the project as {server: username}, keyed the way docker names registries. */
@@ -204,10 +249,42 @@ async function registryEndpoints(ctx: BerthContext): Promise<EndpointDocument[]>
   return docs.filter((d) => d.spec.type === 'docker-registry')
 }
 
-async function findRegistryEndpoint(ctx: BerthContext, server: string): Promise<EndpointDocument | undefined> {
+/**
+ * The endpoint that answers for a server docker names, by one documented rule: among the
+ * docker-registry endpoints with the server's host (and port), the one whose address path is
+ * the longest prefix of the server's path; then the one labelled berth.dev/default-for-host;
+ * a choice left between several is refused (ConflictError) rather than made silently.
+ */
+export function pickRegistryEndpoint<D extends EndpointDocument>(server: string, docs: readonly D[]): D | undefined {
   const key = registryMatchKey(server)
   if (!key) return undefined
-  return (await registryEndpoints(ctx)).find((doc) => doc.spec.address !== undefined && registryMatchKey(doc.spec.address) === key)
+  const wanted = pathSegments(server)
+  let best: Array<{doc: D; depth: number}> = []
+  for (const doc of docs) {
+    if (doc.spec.address === undefined || registryMatchKey(doc.spec.address) !== key) continue
+    const own = pathSegments(doc.spec.address)
+    if (!own.every((segment, i) => wanted[i] === segment)) continue
+    if (best.length === 0 || own.length > best[0]!.depth) best = [{doc, depth: own.length}]
+    else if (own.length === best[0]!.depth) best.push({doc, depth: own.length})
+  }
+  if (best.length <= 1) return best[0]?.doc
+  const marked = best.filter((b) => b.doc.metadata.labels?.[DEFAULT_FOR_HOST_LABEL] === 'true')
+  if (marked.length === 1) return marked[0]!.doc
+  const names = best.map((b) => `"${b.doc.metadata.name}"`)
+  throw new ConflictError(`Endpoints ${names.slice(0, -1).join(', ')} and ${names.at(-1)} all serve the registry ${key}${marked.length > 1 ? ' and are all marked as its default' : ''}; berth does not pick one silently.`, {
+    hint: `Mark the one docker should use: berth endpoint update ${best[0]!.doc.metadata.name} --default-for-host`,
+  })
+}
+
+/** The path of a registry address or server URL, as segments ("https://h/v1/" → ["v1"]). */
+function pathSegments(address: string): string[] {
+  const rest = address.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+  const slash = rest.indexOf('/')
+  return slash < 0 ? [] : rest.slice(slash + 1).split('/').filter((s) => s !== '')
+}
+
+async function findRegistryEndpoint(ctx: BerthContext, server: string): Promise<EndpointDocument | undefined> {
+  return pickRegistryEndpoint(server, await registryEndpoints(ctx))
 }
 
 function hostKey(address: string | undefined): string | undefined {
