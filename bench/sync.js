@@ -3,6 +3,11 @@
 // `berth runtime sync` into the test kube-apiserver (first sync, then a no-change re-sync),
 // beside `kubectl apply --server-side -f` of the same checkout into another namespace.
 // Needs the test services (test/env/up.sh) and a build. Run: node bench/sync.js [--runs 3]
+// BENCH_PROF=DIR writes a V8 CPU profile of each berth sync there.
+// Measured 2026-11-24 on the shared 2-core test machine (load average 12-15, so kubectl itself
+// varied 0.65-1.9 s): no-change re-sync 0.81-1.36 s (0.62-0.94x kubectl; ~0.74 s of CPU, most of
+// it node and oclif start-up), first sync 1.5-2.9 s (1.06-1.65x; cold YAML parsing of 200 files),
+// peak RSS 74-96 MiB.
 // Targets (shared/PERFORMANCE.md): no-change re-sync < 1 s; peak RSS <= 250 MiB; berth <= 0.5x kubectl.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -55,6 +60,12 @@ const berth = (...args) => {
 berth('endpoint', 'create', 'git', 'bench-repo', '--url', `${git.GIT_BASE_URL}/${repoName}.git`, '--username', git.GIT_USER, '--password-env', 'GIT_PW')
 berth('endpoint', 'create', 'kubernetes', 'bench-cluster', '--kubeconfig', kube.KUBE_ADMIN_KUBECONFIG)
 berth('environment', 'create', 'bench-env', '--cluster', 'bench-cluster')
+
+// The syncs read secrets as CI does (BERTH_SECRET_STORE=env): the file store's scrypt key
+// derivation alone costs ~0.4 s per process here, which is not what is being measured.
+env.BERTH_SECRET_STORE = 'env'
+env.BERTH_SECRET_BENCH_REPO_PASSWORD = git.GIT_PASSWORD
+env.BERTH_SECRET_BENCH_CLUSTER_KUBECONFIG = execFileSync(kubectl, ['--kubeconfig', kube.KUBE_ADMIN_KUBECONFIG, 'config', 'view', '--minify', '--flatten'], {encoding: 'utf8'})
 
 const timed = (fn) => {
   const start = process.hrtime.bigint()

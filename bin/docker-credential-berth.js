@@ -11,7 +11,7 @@ if (action === 'version') {
   process.stderr.write('Usage: docker-credential-berth <store|get|erase|list|version>\n')
   process.exitCode = 1
 } else {
-  // Run exactly as berth does (bin/run.js), with the arguments berth would get.
+  // Run exactly as berth does (bin/run.cjs), with the arguments berth would get.
   process.argv.splice(2, process.argv.length - 2, 'credential', 'docker', action)
-  await import('./run.js')
+  await import('./run.cjs')
 }

@@ -1,11 +1,22 @@
 #!/usr/bin/env node
-// Bundles the CLI (oclif core, every command, the library's start-up path) into dist/berth.js,
-// so start-up reads one file instead of hundreds: bare oclif costs ~2.4x `node -e 0`, bundled ~1.8x.
+// Bundles the CLI (oclif core, every command, the library's start-up path, the fast path of
+// src/cli/fast-path.ts) into one CommonJS file, dist/bundle/berth.cjs, which bin/run.cjs loads
+// with a V8 code cache (see bin/run.cjs and issue 12: CJS + code cache + fast path is ~1.5x
+// `node -e 0`, an ESM bundle ~2.9x). The same file is oclif's explicit command target (COMMANDS).
 // Heavy or native packages stay external and are loaded with import() only by the commands that use them.
+//
+// The build fails loudly when the fast path could differ from oclif: another @oclif/core version
+// than the one it was written against, or a plugin with a hook the fast path would skip.
+// BERTH_BUILD_WITHOUT_FAST_PATH=1 builds anyway, with the fast path switched off.
 import {build} from 'esbuild'
-import {readdirSync, rmSync, statSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {createRequire} from 'node:module'
+
+import {fastPathProblems} from './fast-path-check.mjs'
+const require = createRequire(import.meta.url)
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const commandsDir = path.join(root, 'src', 'commands')
@@ -18,59 +29,192 @@ function commandFiles(dir) {
   })
 }
 
-const files = commandFiles(commandsDir).sort()
-const imports = files.map((file, i) => `import C${i} from ${JSON.stringify('./' + path.relative(root, file).split(path.sep).join('/'))}`)
-const entries = files.map((file, i) => {
-  const id = path.relative(commandsDir, file).replace(/\.ts$/, '').split(path.sep).join(':')
-  return `  ${JSON.stringify(id)}: C${i},`
-})
-const commandsEntry = `${imports.join('\n')}
-export const COMMANDS = {
-${entries.join('\n')}
+const problems = fastPathProblems(root)
+const fastPath = problems.length === 0
+if (!fastPath) {
+  const message = `refusing to build the fast path:\n  ${problems.join('\n  ')}`
+  if (process.env.BERTH_BUILD_WITHOUT_FAST_PATH !== '1') {
+    console.error(`${message}\n(BERTH_BUILD_WITHOUT_FAST_PATH=1 builds with the fast path switched off)`)
+    process.exit(1)
+  }
+  console.warn(`${message}\nbuilding with the fast path switched off`)
 }
+
+const files = commandFiles(commandsDir).sort()
+// Each command module (and what only it uses) initialises when its id is looked up, not at start-up:
+// require() of an ES module makes esbuild wrap it in a lazy initialiser.
+const entries = files.map((file) => {
+  const id = path.relative(commandsDir, file).replace(/\.ts$/, '').split(path.sep).join(':')
+  const source = JSON.stringify('./' + path.relative(root, file).split(path.sep).join('/'))
+  return `  ${JSON.stringify(id)}: {enumerable: true, get: () => require(${source}).default},`
+})
+const entry = `import {Config, execute, flush, handle} from '@oclif/core'
+// Two oclif internals by file: its global cache (exit codes, config), which is not exported, and
+// normalizeArgv from help/util (the public '@oclif/core/help' would load all of the help renderer).
+// They are the very modules the bundle's oclif uses.
+import Cache from './node_modules/@oclif/core/lib/cache.js'
+import {normalizeArgv} from './node_modules/@oclif/core/lib/help/util.js'
+import {runCli} from './src/cli/fast-path.ts'
+
+export const COMMANDS = Object.defineProperties({}, {
+${entries.join('\n')}
+})
+
+// Getters and wrappers: oclif's Config and execute load its plugin loader, only the full path needs them.
+export const main = (options) =>
+  runCli(options, {
+    Cache,
+    COMMANDS,
+    get Config() {
+      return Config
+    },
+    enabled: ${fastPath},
+    execute: (o) => execute(o),
+    flush: () => flush(),
+    handle: (e) => handle(e),
+    normalizeArgv: (c, a) => normalizeArgv(c, a),
+  })
 `
 
-const external = ['typescript', 'ts-node', 'tsx', '@kubernetes/client-node', 'dockerode', '@napi-rs/keyring', '@inquirer/prompts', 'ssh2', 'cpu-features']
-rmSync(path.join(root, 'dist', 'bundle'), {recursive: true, force: true})
+const external = ['typescript', 'ts-node', 'tsx', '@kubernetes/client-node', 'dockerode', '@napi-rs/keyring', '@inquirer/prompts', 'quickjs-emscripten', 'quickjs-emscripten-core', '@jitl/quickjs-wasmfile-release-sync', 'ssh2', 'cpu-features', 'undici']
+const outDir = path.join(root, 'dist', 'bundle')
+// fdir (oclif's plugin globbing) probes `require.resolve("picomatch")` when it loads: a search of
+// node_modules directories (~5-30 ms of stat calls) on every start. picomatch is in the bundle.
+const bundledPicomatch = {
+  name: 'bundled-picomatch',
+  setup(b) {
+    b.onLoad({filter: /[/\\]node_modules[/\\]fdir[/\\]dist[/\\]index\.c?js$/}, (args) => {
+      const code = readFileSync(args.path, 'utf8')
+      if (!code.includes('require.resolve("picomatch")')) throw new Error(`${args.path} no longer probes picomatch: drop the bundled-picomatch plugin in scripts/bundle.mjs`)
+      return {contents: code.replace('require.resolve("picomatch")', '"picomatch"'), loader: 'js'}
+    })
+  },
+}
+// oclif's index, Command and flags require its plugin loader (config/: globbing, tsconfig reading),
+// help renderer, main and module loader at load time; a command run by the fast path needs none of
+// them. Those requires become lazy (loaded on first property access), which halves oclif's load time.
+// oclif's own Node-version check is dropped: bundled, it looks for dist/package.json (absent) and
+// silently does nothing after loading semver; src/cli/fast-path.ts checks berth's engines instead.
+const LAZY_OCLIF = new Set(['config', 'config/index', 'help', 'help/index', 'help/util', 'main', 'execute', 'module-loader', 'performance', 'ejs', 'wrap-ansi', 'indent-string', 'clean-stack', 'node:readline'])
+const lazyOclif = {
+  name: 'lazy-oclif',
+  setup(b) {
+    b.onLoad({filter: /[/\\]node_modules[/\\]@oclif[/\\]core[/\\]lib[/\\].*\.js$/}, (args) => {
+      let code = readFileSync(args.path, 'utf8')
+      const dir = path.dirname(args.path)
+      const libDir = path.join(root, 'node_modules', '@oclif', 'core', 'lib')
+      let lazy = 0
+      code = code.replace(/^(const|var) (\w+) = ((?:__importDefault|__importStar)?\(?require\("([^"]+)"\)\)?);$/gm, (line, kind, name, expr, spec) => {
+        const target = spec.startsWith('.') ? path.relative(libDir, path.resolve(dir, spec)).split(path.sep).join('/') : spec
+        if (!LAZY_OCLIF.has(target)) return line
+        lazy++
+        return `${kind} ${name} = __berthLazy(() => ${expr});`
+      })
+      if (args.path === path.join(libDir, 'index.js')) {
+        if (!/^checkNodeVersion\(\);$/m.test(code)) throw new Error('@oclif/core/lib/index.js no longer calls checkNodeVersion(): update the lazy-oclif plugin in scripts/bundle.mjs')
+        code = code.replace(/^checkNodeVersion\(\);$/m, '// checkNodeVersion(): done by src/cli/fast-path.ts')
+      }
+      if (lazy === 0) return undefined
+      const helper = 'function __berthLazy(load) { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(get(), k); return d && {...d, configurable: true} }}) }\n'
+      return {contents: helper + code, loader: 'js'}
+    })
+  },
+}
+/**
+ * Lazy stand-ins for a module's exports, as ESM exports: a function is called through, a class
+ * (a capitalised function) is a Proxy that constructs, reads statics and answers instanceof
+ * through the real class. Other values are not offered: importing one fails the build.
+ */
+function lazyFunctions(mod, load) {
+  return Object.keys(mod)
+    .filter((name) => /^[A-Za-z]\w*$/.test(name) && typeof mod[name] === 'function')
+    .map((name) =>
+      /^[A-Z]/.test(name)
+        ? `export const ${name} = new Proxy(function ${name}() {}, {construct: (_, args, t) => Reflect.construct(${load}().${name}, args, t === ${name} ? ${load}().${name} : t), apply: (_, self, args) => Reflect.apply(${load}().${name}, self, args), get: (_, k) => ${load}().${name}[k]})`
+        : `export const ${name} = (...args) => ${load}().${name}(...args)`,
+    )
+    .join('\n')
+}
+// The yaml package (~40 modules building schemas) initialises when berth first parses or writes
+// YAML, not at start-up: `endpoint list` answers from the list cache's JSON. berth's sources import
+// 'yaml' through this facade, which offers every function and class the package exports.
+const lazyYaml = {
+  name: 'lazy-yaml',
+  setup(b) {
+    b.onResolve({filter: /^yaml$/}, (args) => (args.importer.startsWith(path.join(root, 'src') + path.sep) ? {path: 'yaml', namespace: 'berth-lazy-yaml'} : undefined))
+    b.onLoad({filter: /.*/, namespace: 'berth-lazy-yaml'}, () => ({
+      contents: `let yaml
+const load = () => (yaml ??= require('yaml'))
+${lazyFunctions(require('yaml'), 'load')}
+`,
+      resolveDir: root,
+      loader: 'js',
+    }))
+  },
+}
+// node:crypto (about 15 internal modules) loads on first use, not at start-up: berth's sources
+// import its functions through this facade, which offers every plain function node:crypto exports.
+const lazyCrypto = {
+  name: 'lazy-crypto',
+  setup(b) {
+    b.onResolve({filter: /^(node:)?crypto$/}, (args) => (args.importer.startsWith(path.join(root, 'src') + path.sep) ? {path: 'crypto', namespace: 'berth-lazy-crypto'} : undefined))
+    b.onLoad({filter: /.*/, namespace: 'berth-lazy-crypto'}, () => ({
+      contents: `let crypto
+const load = () => (crypto ??= require('node:crypto'))
+${lazyFunctions(require('node:crypto'), 'load')}
+`,
+      resolveDir: root,
+      loader: 'js',
+    }))
+  },
+}
 const result = await build({
-  entryPoints: {cli: 'berth-entry:cli', commands: 'berth-entry:commands'},
-  plugins: [
-    {
-      // Two entries sharing one oclif chunk: bin/run.js loads only `cli`; oclif imports `commands` when a command runs.
-      name: 'berth-entries',
-      setup(b) {
-        b.onResolve({filter: /^berth-entry:/}, (args) => ({path: args.path.slice('berth-entry:'.length), namespace: 'berth-entry'}))
-        b.onLoad({filter: /.*/, namespace: 'berth-entry'}, (args) => ({
-          contents: args.path === 'cli' ? "export {execute} from '@oclif/core'\n" : commandsEntry,
-          resolveDir: root,
-          loader: 'ts',
-        }))
-      },
-    },
-  ],
+  plugins: [bundledPicomatch, lazyOclif, lazyYaml, lazyCrypto],
+  stdin: {contents: entry, resolveDir: root, sourcefile: 'berth-entry.ts', loader: 'ts'},
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outdir: path.join(root, 'dist', 'bundle'),
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
+  write: false,
+  outfile: path.join(outDir, 'berth.cjs'),
   external,
-  // oclif core is CommonJS: give its require() calls a real require in the ESM bundle.
-  banner: {js: "import {createRequire as __berthCreateRequire} from 'node:module'; const require = __berthCreateRequire(import.meta.url);"},
   legalComments: 'none',
-  minify: true,
+  minify: process.env.BERTH_BUNDLE_MINIFY !== '0',
   keepNames: true,
-  logLevel: "warning",
+  logLevel: 'warning',
   metafile: true,
 })
-console.log(`bundled ${files.length} commands into dist/bundle/commands.js (oclif in dist/bundle/cli.js)`)
+// bin/run.cjs compiles the bundle with vm.Script, where import() has no loader on Node 20 (and
+// USE_MAIN_CONTEXT_DEFAULT_LOADER stops working once code comes from the cache): every import()
+// call becomes __berthImport(), which bin/run.cjs supplies; a plain require() of the file keeps import().
+const ts = (await import('typescript')).default
+const raw = result.outputFiles[0].text
+const sourceFile = ts.createSourceFile('berth.cjs', raw, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS)
+const importCalls = []
+const visit = (node) => {
+  if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) importCalls.push(node.expression.getStart(sourceFile))
+  ts.forEachChild(node, visit)
+}
+visit(sourceFile)
+let text = raw
+for (const at of importCalls.sort((a, b) => b - a)) {
+  if (text.slice(at, at + 6) !== 'import') throw new Error(`bundle: expected import() at ${at}`)
+  text = `${text.slice(0, at)}__berthImport${text.slice(at + 6)}`
+}
+text = `var __berthImport=typeof __berthImportHook=="function"?__berthImportHook:(s,o)=>import(s,o);${text}`
+// The first line names the content; bin/run.cjs keys the code cache by it (with size and mtime).
+const hash = createHash('sha256').update(text).digest('hex').slice(0, 32)
+rmSync(outDir, {recursive: true, force: true})
+mkdirSync(outDir, {recursive: true})
+writeFileSync(path.join(outDir, 'berth.cjs.tmp'), `// berth-bundle ${hash}\n${text}`)
+renameSync(path.join(outDir, 'berth.cjs.tmp'), path.join(outDir, 'berth.cjs'))
+console.log(`bundled ${files.length} commands and oclif into dist/bundle/berth.cjs (${(text.length / 1024).toFixed(0)} KiB, fast path ${fastPath ? 'on' : 'OFF'})`)
 if (process.env.BERTH_BUNDLE_REPORT) {
   const sizes = new Map()
-  for (const [file, info] of Object.entries(result.metafile.inputs)) {
+  // Bytes each package contributes to the minified output.
+  for (const [file, info] of Object.entries(Object.values(result.metafile.outputs)[0].inputs)) {
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? 'berth'
-    sizes.set(pkg, (sizes.get(pkg) ?? 0) + info.bytes)
+    sizes.set(pkg, (sizes.get(pkg) ?? 0) + info.bytesInOutput)
   }
-  for (const [pkg, bytes] of [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${(bytes / 1024).toFixed(0).padStart(8)} KiB  ${pkg}`)
+  for (const [pkg, bytes] of [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${(bytes / 1024).toFixed(0).padStart(8)} KiB  ${pkg}`)
 }

@@ -1,7 +1,8 @@
 import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 
 import {BerthContext} from '../lib/context.js'
-import {isBerthError} from '../lib/errors.js'
+import {FileSystemError, InterruptedError, UsageError, isBerthError, isPromptInterrupt, osErrorCode} from '../lib/errors.js'
+import {dns1123LabelProblem, quote} from '../lib/names.js'
 import {defaultHint} from './hints.js'
 import {Style, plainStyle, styleFor} from '../lib/output/style.js'
 
@@ -72,15 +73,55 @@ export abstract class BerthCommand<T extends typeof Command> extends Command {
     if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
   }
 
-  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    if (err instanceof Errors.ExitError) throw err
+  /**
+   * Lower layers cannot know which endpoint a command was given, so their hints say
+   * "berth endpoint update NAME"; the command knows: its NAME argument or --endpoint flag.
+   */
+  private withEndpointName(hint: string | undefined): string | undefined {
+    if (!hint?.includes(' NAME')) return hint
+    const args = this.args as {name?: unknown; endpoint?: unknown} | undefined
+    const given = args?.name ?? args?.endpoint ?? (this.flags as {endpoint?: unknown} | undefined)?.endpoint
+    if (typeof given !== 'string' || dns1123LabelProblem(given)) return hint
+    return hint.replace(/(berth endpoint (?:update|test|show|delete)) NAME\b/g, `$1 ${given}`)
+  }
+
+  /** oclif's parse errors, said with the flags as they are typed ("--endpoint (-e)"), and a hint for values that look like flags. */
+  private clearerParseError(err: Errors.CLIError): UsageError | undefined {
+    const command = `${this.config.bin} ${this.id?.split(':').join(' ') ?? ''}`.trim()
+    const flags = (this.ctor.flags ?? {}) as Record<string, {char?: string}>
+    const missing = [...err.message.matchAll(/Missing required flag ([\w-]+)/g)].map((m) => m[1]!)
+    if (missing.length > 0) {
+      const named = missing.map((name) => `--${name}${flags[name]?.char ? ` (-${flags[name].char})` : ''}`)
+      return new UsageError(`Missing required flag${named.length > 1 ? 's' : ''} ${named.join(', ')}.`, {hint: `See: ${command} --help`, cause: err})
+    }
+    const unknown = (err as Errors.CLIError & {flags?: unknown}).flags
+    if (Array.isArray(unknown) && unknown.length > 0 && /Nonexistent flag/.test(err.message)) {
+      const first = String(unknown[0])
+      // "-hub" may be a name that starts with "-"; "--bogus" is a flag that does not exist.
+      const value = /^-[^-]/.test(first) && first.length > 2
+      return new UsageError(`Unknown flag${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => quote(String(f))).join(', ')}.`, {
+        hint: value ? `A value beginning with "-" (such as a name) goes after --, with the flags before it: ${command} [FLAGS] -- … ${first}. See: ${command} --help` : `See: ${command} --help`,
+        cause: err,
+      })
+    }
+    return undefined
+  }
+
+  protected override async catch(thrown: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (thrown instanceof Errors.ExitError) throw thrown
+    // Ctrl-C at a prompt and the machine's own failures (permissions, a full or read-only disk) are not bugs.
+    let err = thrown
+    if (isPromptInterrupt(thrown)) err = new InterruptedError(undefined, {cause: thrown})
+    else if (osErrorCode(thrown)) err = FileSystemError.from(thrown, {home: this.contextValue?.home ?? process.env.BERTH_HOME})
+    else if (thrown instanceof Errors.CLIError) err = this.clearerParseError(thrown) ?? thrown
     const exitCode = isBerthError(err) ? err.exitCode : (err.oclif?.exit ?? (err instanceof Errors.CLIError ? 2 : 1))
     const known = isBerthError(err) || err instanceof Errors.CLIError
     const message = known ? err.message : `Internal error: ${err.message || String(err)}`
-    const hint = isBerthError(err) ? (err.hint ?? defaultHint(err)) : undefined
+    const hint = this.withEndpointName(isBerthError(err) ? (err.hint ?? defaultHint(err)) : undefined)
     if (this.jsonEnabled()) {
       const code = isBerthError(err) ? err.code : known ? 'usage' : 'internal'
-      this.logJson({error: {code, message, ...(hint ? {hint} : {}), exitCode}})
+      // One shape for every error: a missing hint or step is null, never an absent key.
+      this.logJson({error: {code, message, hint: hint ?? null, step: (isBerthError(err) ? err.step : undefined) ?? null, exitCode}})
     }
     const style = await this.err()
     process.stderr.write(`${style.red('Error:')} ${message}\n`)

@@ -6,6 +6,7 @@ const TOPICS: Record<Kind, string> = {
   Endpoint: 'endpoint',
   Template: 'template',
   Service: 'service',
+  ProductionService: 'service',
   Environment: 'environment',
   DeploymentRuntime: 'runtime',
   Trigger: 'trigger',

@@ -1,3 +1,5 @@
+import type {KubeConfig} from '@kubernetes/client-node'
+import {ChildProcess, SpawnOptions, spawn} from 'node:child_process'
 import type {Readable} from 'node:stream'
 
 import {Settings} from './config/settings.js'
@@ -13,6 +15,25 @@ import type {StateBackend} from './state/backend.js'
 import {connectKubeBackend} from './state/kube-connection.js'
 import {KubeStateStore} from './state/kube-store.js'
 import {StateStore} from './state/store.js'
+import type {DockerEngine} from './docker/engine.js'
+import type {RegistryClient} from './registry/client.js'
+
+/** Runs an external program: child_process.spawn, or a fake in tests. */
+export type ProcessRunner = (command: string, args: string[], options: SpawnOptions) => ChildProcess
+
+/** The dependencies a test can replace. */
+export interface ContextOverrides {
+  state: StateBackend
+  secrets: SecretStore
+  prompter: Prompter
+  now: () => Date
+  /** The registry client of a docker-registry endpoint. */
+  registry: (endpoint: string, options: {timeoutMs?: number}) => Promise<RegistryClient>
+  /** The KubeConfig of a kubernetes endpoint. */
+  kube: (endpoint: string) => Promise<KubeConfig>
+  docker: () => Promise<DockerEngine>
+  spawn: ProcessRunner
+}
 
 export interface BerthContextOptions {
   env?: NodeJS.ProcessEnv
@@ -20,7 +41,7 @@ export interface BerthContextOptions {
   project?: string
   stdin?: Readable & {isTTY?: boolean}
   /** Replace any dependency (tests). */
-  overrides?: Partial<{state: StateBackend; secrets: SecretStore; prompter: Prompter; now: () => Date}>
+  overrides?: Partial<ContextOverrides>
 }
 
 /**
@@ -41,6 +62,7 @@ export class BerthContext {
   private kubeSecretStore?: KubeSecretStore
   private secretStore?: Promise<SecretStore>
   private projectName?: Promise<string>
+  private dockerEngine?: Promise<DockerEngine>
 
   constructor(options: BerthContextOptions = {}) {
     this.env = options.env ?? process.env
@@ -128,5 +150,33 @@ export class BerthContext {
 
   prompter(): Prompter {
     return this.overrides.prompter ?? new InquirerPrompter()
+  }
+
+  /**
+   * The registry client of a docker-registry endpoint, credentials read from the secret
+   * store. Commands take clients from here instead of constructing them.
+   */
+  async registry(endpoint: string, options: {timeoutMs?: number} = {}): Promise<RegistryClient> {
+    if (this.overrides.registry) return this.overrides.registry(endpoint, options)
+    const {registryClientOf} = await import('./endpoints/clients.js')
+    return registryClientOf(this, endpoint, options)
+  }
+
+  /** The KubeConfig of a kubernetes endpoint (its stored kubeconfig, the endpoint's context current). */
+  async kube(endpoint: string): Promise<KubeConfig> {
+    if (this.overrides.kube) return this.overrides.kube(endpoint)
+    const {kubeConfigOf} = await import('./endpoints/clients.js')
+    return kubeConfigOf(this, endpoint)
+  }
+
+  /** The local Docker engine (DOCKER_HOST), connected once per context; dockerode is loaded only here. */
+  docker(): Promise<DockerEngine> {
+    this.dockerEngine ??= this.overrides.docker ? this.overrides.docker() : import('./docker/engine.js').then(({openDockerEngine}) => openDockerEngine(this.env))
+    return this.dockerEngine
+  }
+
+  /** Runs external programs (endpoint exec, git, helm). */
+  get spawn(): ProcessRunner {
+    return this.overrides.spawn ?? spawn
   }
 }

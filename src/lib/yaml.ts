@@ -1,4 +1,4 @@
-import {parseDocument, stringify} from 'yaml'
+import {LineCounter, parseAllDocuments, parseDocument, stringify} from 'yaml'
 
 import {ValidationError} from './errors.js'
 
@@ -43,4 +43,56 @@ function firstLine(message: string): string {
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** One document of a multi-document YAML stream, with the line it starts on (1-based). */
+export interface YamlStreamDocument {
+  /** 1-based position among the non-empty documents. */
+  index: number
+  line: number
+  value: unknown
+}
+
+/**
+ * Parse a multi-document YAML stream (`---` separated) with the same defences as
+ * parseYaml: bounded size, alias bombs refused, errors naming the document and line.
+ * Empty documents (a stray `---`, comments only) are skipped.
+ */
+export function parseYamlStream(text: string, options: ParseYamlOptions): YamlStreamDocument[] {
+  const maxBytes = options.maxBytes ?? 4 * 1024 * 1024
+  if (Buffer.byteLength(text) > maxBytes) {
+    throw new ValidationError(`${options.source} is larger than ${maxBytes} bytes.`)
+  }
+  const lineCounter = new LineCounter()
+  const parsed = parseAllDocuments(text, {prettyErrors: true, uniqueKeys: true, strict: true, lineCounter})
+  const docs = Array.isArray(parsed) ? parsed : []
+  const out: YamlStreamDocument[] = []
+  let index = 0
+  for (const doc of docs) {
+    const start = doc.contents?.range?.[0] ?? doc.range[0]
+    const line = lineCounter.linePos(start).line
+    if (doc.contents === null && doc.errors.length === 0) continue
+    index++
+    const problem = doc.errors[0]
+    if (problem) {
+      const at = problem.linePos?.[0].line ?? line
+      const reason = firstLine(problem.message).replace(/ at line \d+, column \d+:?$/, '')
+      throw new ValidationError(`${options.source} is not valid YAML (document ${index}, line ${at}): ${reason}`)
+    }
+    let value: unknown
+    try {
+      value = doc.toJS({maxAliasCount: 50})
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      throw new ValidationError(`${options.source} could not be read as YAML (document ${index}, line ${line}): ${firstLine(message)}`, {
+        hint: /alias/i.test(message) ? 'YAML aliases (*name) may be used at most 50 times in a document; write the values out.' : undefined,
+      })
+    }
+    if (value === null || value === undefined) {
+      index--
+      continue
+    }
+    out.push({index, line, value})
+  }
+  return out
 }

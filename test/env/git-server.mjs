@@ -1,12 +1,14 @@
 // Git smart-HTTP server for the tests: Basic auth in front of `git http-backend` (CGI).
 // Node built-ins only, so it runs without a build. Configured through the environment
 // (the password is never on argv):
-//   GIT_SERVER_USER, GIT_SERVER_PASSWORD   the one account allowed in (read and push)
+//   GIT_SERVER_USER, GIT_SERVER_PASSWORD   an account allowed in (read and push)
+//   GIT_SERVER_USERS_FILE                  optional: a JSON object {"user": "password", …} of more
+//                                          accounts (usernames such as "tenant/ci-user", "ci@corp.com")
 //   GIT_SERVER_ROOT                        directory holding the bare repositories
 //   GIT_SERVER_PORT (0 = any), GIT_SERVER_PORT_FILE (the bound port is written there)
 import {spawn} from 'node:child_process'
 import {timingSafeEqual} from 'node:crypto'
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:http'
 
 const need = (name) => {
@@ -21,6 +23,10 @@ const user = need('GIT_SERVER_USER')
 const password = need('GIT_SERVER_PASSWORD')
 const root = need('GIT_SERVER_ROOT')
 delete process.env.GIT_SERVER_PASSWORD
+const accounts = new Map([[user, password]])
+if (process.env.GIT_SERVER_USERS_FILE) {
+  for (const [name, secret] of Object.entries(JSON.parse(readFileSync(process.env.GIT_SERVER_USERS_FILE, 'utf8')))) accounts.set(name, String(secret))
+}
 
 const safeEqual = (a, b) => {
   const x = Buffer.from(a)
@@ -35,7 +41,8 @@ const authenticate = (req) => {
   const i = decoded.indexOf(':')
   if (i < 0) return undefined
   const u = decoded.slice(0, i)
-  return safeEqual(u, user) && safeEqual(decoded.slice(i + 1), password) ? u : undefined
+  const expected = accounts.get(u)
+  return expected !== undefined && safeEqual(decoded.slice(i + 1), expected) ? u : undefined
 }
 
 // CGI/1.1 meta-variables for git http-backend; request headers become HTTP_* (this is how

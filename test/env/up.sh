@@ -41,9 +41,12 @@ if [[ -f $HERE/kube.sh ]]; then
     step kube bash "$HERE/kube.sh" up
   fi
 fi
+step gotemplate bash "$HERE/build-gotemplate.sh"
+step helm-build bash "$HERE/build-helm.sh"
 step docker bash "$HERE/docker.sh" up
 step registry bash "$HERE/registry.sh" up
 step git bash "$HERE/git.sh" up
+step tekton-build bash "$HERE/build-tekton.sh"
 
 log "timings: ${timings[*]}"
 log "total: $(elapsed "$t_all")s (state: $BERTH_TEST_STATE)"

@@ -59,11 +59,26 @@ export interface KubeService {
   raw: Readonly<Record<string, string>>
 }
 
+/** helm v3 built from Go modules by test/env/build-helm.sh */
+export interface HelmService {
+  /** path of the helm binary */
+  helm: string
+  version: string
+}
+
+/** the Go text/template runner of the differential template test (test/env/build-gotemplate.sh) */
+export interface GoTemplateService {
+  /** path of the binary: JSON lines {template, data} in, {output} or {error} out */
+  binary: string
+}
+
 export interface ServiceMap {
   docker: DockerService
   registry: RegistryService
   git: GitService
   kube: KubeService
+  helm: HelmService
+  gotemplate: GoTemplateService
 }
 
 export type ServiceName = keyof ServiceMap
@@ -159,11 +174,23 @@ export function kubeService(): KubeService {
   return service
 }
 
+export function helmService(): HelmService {
+  const env = loadEnv('helm')
+  return {helm: pick('helm', env, 'HELM'), version: pick('helm', env, 'HELM_VERSION')}
+}
+
+export function goTemplateService(): GoTemplateService {
+  const env = loadEnv('gotemplate')
+  return {binary: pick('gotemplate', env, 'GOTEMPLATE')}
+}
+
 const accessors: {[N in ServiceName]: () => ServiceMap[N]} = {
   docker: dockerService,
   registry: registryService,
   git: gitService,
   kube: kubeService,
+  helm: helmService,
+  gotemplate: goTemplateService,
 }
 
 /**

@@ -74,6 +74,27 @@ describe('docker credential helper', function () {
       expect(empty).to.deep.include({code: 1, stdout: 'no credentials server URL\n'})
     })
 
+    it('get refuses to pick silently between two endpoints of one registry, create warns, --default-for-host decides', async () => {
+      await createRegistryEndpoint(box, 'ci', `http://${reg.basicAddr}`, reg.user, reg.password)
+      const second = await box.run(['endpoint', 'create', 'docker-registry', 'deploy', '--address', `http://${reg.basicAddr}/`, '--username', 'deploy-bot', '--password-stdin'], {input: reg.password})
+      expect(second.code, second.stderr).to.equal(0)
+      expect(second.stderr).to.contain(
+        'Warning: "ci" already serves this registry; docker (berth credential docker) uses the one marked with --default-for-host and refuses to choose otherwise. Mark one with: berth endpoint update deploy --default-for-host\n',
+      )
+      const result = await box.run(['credential', 'docker', 'get'], {input: reg.basicAddr})
+      expect(result).to.deep.include({
+        code: 1,
+        stdout: `Endpoints "ci" and "deploy" all serve the registry ${reg.basicAddr}; berth does not pick one silently.\n`,
+        stderr: 'Hint: Mark the one docker should use: berth endpoint update ci --default-for-host\n',
+      })
+      const marked = await box.run(['endpoint', 'update', 'deploy', '--default-for-host'])
+      expect(marked.code, marked.stderr).to.equal(0)
+      expect(JSON.parse((await box.run(['credential', 'docker', 'get'], {input: reg.basicAddr})).stdout)).to.include({Username: 'deploy-bot'})
+      const moved = await box.run(['endpoint', 'update', 'ci', '--default-for-host'])
+      expect(moved.stderr).to.contain('docker now gets "ci" for this registry, no longer "deploy".')
+      expect(JSON.parse((await box.run(['credential', 'docker', 'get'], {input: reg.basicAddr})).stdout)).to.include({Username: reg.user})
+    })
+
     it('list maps each registry host to its username, without secrets', async () => {
       await createRegistryEndpoint(box, 'basic', `http://${reg.basicAddr}`, reg.user, reg.password)
       await createRegistryEndpoint(box, 'token', `http://${reg.tokenAddr}/`, 'other-user', reg.password)
@@ -108,6 +129,18 @@ describe('docker credential helper', function () {
       expect(gone.code).to.equal(1)
       const notFound = await box.run(['credential', 'docker', 'erase'], {input: reg.tokenAddr})
       expect(notFound).to.deep.include({code: 1, stdout: 'credentials not found in native keychain\n'})
+    })
+
+    it('store refuses a secret with a line break or a NUL, as endpoint create does, creating nothing', async () => {
+      for (const [secret, problem] of [
+        ['two\nlines', 'contains a line break; a password, token or key is one line (git and docker cannot be given one with a line break).'],
+        ['nul\u0000byte', 'contains a NUL byte, which no tool berth hands it to can carry.'],
+      ]) {
+        const stored = await box.run(['credential', 'docker', 'store'], {input: JSON.stringify({ServerURL: reg.tokenAddr, Username: 'ci@corp.com', Secret: secret})})
+        expect(stored).to.deep.include({code: 1, stdout: `The secret docker gave ${problem}\n`})
+      }
+      const list = await box.run(['endpoint', 'list', '--json'])
+      expect(JSON.parse(list.stdout)).to.deep.equal([])
     })
 
     it('erase keeps an endpoint made with berth endpoint create', async () => {

@@ -1,5 +1,7 @@
 import {expect} from 'chai'
 import {promises as fs} from 'node:fs'
+import {createServer} from 'node:http'
+import {AddressInfo} from 'node:net'
 import path from 'node:path'
 
 import {berthEnv, runBerth, RunResult, tempHome} from '../helpers/cli.js'
@@ -56,6 +58,29 @@ describe('integration: endpoint create + test against the real services', functi
       expect(listed.find((e) => e.name === 'token')?.lastTest?.ok).to.equal(true)
     })
 
+    it('does not take a web page at /v2/ for a registry', async () => {
+      const web = createServer((_req, res) => {
+        res.writeHead(200, {'content-type': 'text/html'})
+        res.end('<!doctype html><title>Intranet</title><p>Welcome')
+      })
+      await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve))
+      try {
+        const {port} = web.address() as AddressInfo
+        await createOk(['docker-registry', 'intranet', '--address', `http://127.0.0.1:${port}`, '--username', 'ci@corp.com', '--password-env', 'P'], {P: 'x'})
+        const tested = await berth(['endpoint', 'test', 'intranet'])
+        expect(tested.stdout).to.equal('')
+        expect(tested.stderr).to.equal(
+          'Testing docker-registry endpoint "intranet"…\n' +
+            `Error: registry 127.0.0.1:${port} answered GET /v2/, but this does not look like a registry API (no Docker-Distribution-API-Version header, and no registry token challenge).\n` +
+            'Hint: The address must be the root of a Docker registry (distribution API v2), e.g. https://registry.example.com or http://127.0.0.1:5000.\n',
+        )
+        expect(tested.code).to.equal(1)
+      } finally {
+        web.closeAllConnections()
+        await new Promise((resolve) => web.close(resolve))
+      }
+    })
+
     it('fails with exit 1 naming the step: wrong password, wrong host, untrusted TLS', async function () {
       const reg = requireService(this, 'registry')
       await createOk(['docker-registry', 'wrong-pw', '--address', `http://${reg.basicAddr}`, '--username', reg.user, '--password-env', 'P'], {P: 'not-the-password'})
@@ -65,6 +90,11 @@ describe('integration: endpoint create + test against the real services', functi
       const wrong = await berth(['endpoint', 'test', 'wrong-pw'])
       expect(wrong.code).to.equal(1)
       expect(wrong.stderr).to.match(/rejected the credentials \(HTTP 401 Unauthorized\)/)
+      // The hint names the endpoint, not a placeholder, whichever command met the failure.
+      expect(wrong.stderr).to.contain('\nHint: Check the username and password, then: berth endpoint update wrong-pw\n')
+      const tags = await berth(['image', 'tags', 'wrong-pw', 'team/app'])
+      expect(tags.stderr).to.contain('\nHint: Check the username and password, then: berth endpoint update wrong-pw\n')
+      expect(tags.code).to.equal(1)
       const wrongToken = await berth(['endpoint', 'test', 'wrong-pw-token'])
       expect(wrongToken.code).to.equal(1)
       expect(wrongToken.stderr).to.match(/rejected the credentials \(HTTP 401 Unauthorized\)/)
@@ -74,6 +104,13 @@ describe('integration: endpoint create + test against the real services', functi
       const tls = await berth(['endpoint', 'test', 'self-signed'])
       expect(tls.code).to.equal(1)
       expect(tls.stderr).to.match(/^Error: TLS failed talking to .*self-signed certificate/im)
+      // --json: every error object has one shape, with the failed step and a code that tells the kinds apart.
+      const steps: Array<[string, string, string]> = [['wrong-pw', 'auth', 'auth'], ['wrong-pw-token', 'auth', 'auth'], ['no-host', 'connection', 'dns'], ['self-signed', 'connection', 'tls']]
+      for (const [name, code, step] of steps) {
+        const {error} = JSON.parse((await berth(['endpoint', 'test', name, '--json'])).stdout)
+        expect(Object.keys(error), name).to.deep.equal(['code', 'message', 'hint', 'step', 'exitCode'])
+        expect(error, name).to.include({code, step, exitCode: 1})
+      }
       const shown = JSON.parse((await berth(['endpoint', 'show', 'wrong-pw', '--json'])).stdout)
       expect(shown.status.lastTest.ok).to.equal(false)
     })

@@ -1,7 +1,7 @@
 // The git library and `berth credential git` against the real git HTTP server of test/env (git-server.mjs).
 import {expect} from 'chai'
 import {execFile, spawn} from 'node:child_process'
-import {promises as fs, mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {existsSync, promises as fs, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -10,25 +10,20 @@ import {promisify} from 'node:util'
 import type {CredentialsOf} from '../../src/lib/endpoints/types.js'
 import {AuthError, NotFoundError} from '../../src/lib/errors.js'
 import {shellQuote} from '../../src/lib/git/askpass.js'
-import {testGitEndpoint} from '../../src/lib/git/check.js'
+import {testGitEndpoint} from '../../src/lib/endpoints/probes/git.js'
 import {lsRemote} from '../../src/lib/git/ls-remote.js'
 import {ConnectionError} from '../../src/lib/net/errors.js'
 import {ROOT, berthEnv, runBerth, tempHome} from '../helpers/cli.js'
+import {fileContents} from '../helpers/files.js'
 import {GitService, requireService} from '../helpers/services.js'
-import {FIXTURE_PASSPHRASE, writeGitEndpoint} from '../lib/credentials/endpoint-fixtures.js'
+import {FIXTURE_PASSPHRASE, writeGitEndpoint} from '../lib/credential-helpers/endpoint-fixtures.js'
 import {berthRejection} from '../helpers/files.js'
 
 const run = promisify(execFile)
 
 
 /** Every file under a directory with its content. */
-async function filesUnder(dir: string): Promise<Array<[string, string]>> {
-  const out: Array<[string, string]> = []
-  for (const entry of await fs.readdir(dir, {withFileTypes: true, recursive: true})) {
-    if (entry.isFile()) out.push([path.join(entry.parentPath, entry.name), await fs.readFile(path.join(entry.parentPath, entry.name), 'latin1')])
-  }
-  return out
-}
+const filesUnder = async (dir: string) => Object.entries(await fileContents(dir, {encoding: 'latin1'}))
 
 /** How git starts berth as its credential helper: the built CLI, or the TypeScript sources with BERTH_TEST_DEV=1. */
 function helperCommand(): string {
@@ -64,7 +59,7 @@ describe('integration: git endpoints against the real git HTTP server', function
       expect(refs.tags.map((t) => t.name)).to.include('v1.0.0')
 
       expect(spawned).to.have.length(1)
-      expect(spawned[0]!.args).to.deep.equal(['-c', 'credential.helper=', 'ls-remote', '--symref', '--', git.repoUrl])
+      expect(spawned[0]!.args).to.deep.equal(['ls-remote', '--symref', '--', git.repoUrl])
       expect(spawned[0]!.args.join(' ')).not.to.contain(git.password)
       expect(Object.values(spawned[0]!.env).join('\n')).not.to.contain(git.password)
       expect(readdirSync(tmp)).to.deep.equal([])
@@ -89,6 +84,12 @@ describe('integration: git endpoints against the real git HTTP server', function
       expect(err).to.be.instanceOf(ConnectionError)
       expect((err as ConnectionError).step).to.equal('dns')
       expect(err.message).to.equal('Could not resolve the host of the Git server at https://no-such-host.invalid (DNS): Could not resolve host: no-such-host.invalid')
+    })
+
+    it('quotes git\'s message unmangled when the password is one character', async () => {
+      const err = await berthRejection(lsRemote({url: 'https://nonexistent.invalid/demo.git', username: 'x', password: 'x'}))
+      expect((err as ConnectionError).step).to.equal('dns')
+      expect(err.message).to.equal('Could not resolve the host of the Git server at https://nonexistent.invalid (DNS): Could not resolve host: nonexistent.invalid')
     })
 
     it('names the connect step for a closed port', async () => {
@@ -192,8 +193,16 @@ describe('integration: git endpoints against the real git HTTP server', function
       expect(cloned.code, cloned.stderr).to.equal(0)
       const {stdout: branch} = await run('git', ['-C', path.join(tmp, 'demo'), 'rev-parse', '--abbrev-ref', 'HEAD'], {env: {...process.env, HOME: gitHome}})
       expect(branch.trim()).to.equal('main')
-      // git stored nothing: no credentials file, and the clone's config has no password.
-      expect(readdirSync(gitHome)).to.deep.equal([])
+      // git stored nothing: no credentials file, and the clone's config has no password. The one
+      // thing in HOME is berth's start-up code cache (~/.cache/berth/code-*.bin, compiled code only).
+      expect(readdirSync(gitHome).filter((name) => name !== '.cache')).to.deep.equal([])
+      if (existsSync(path.join(gitHome, '.cache'))) {
+        expect(readdirSync(path.join(gitHome, '.cache'))).to.deep.equal(['berth'])
+        for (const name of readdirSync(path.join(gitHome, '.cache', 'berth'))) {
+          expect(name).to.match(/^code-[0-9a-f]{8}\.bin$/)
+          expect(readFileSync(path.join(gitHome, '.cache', 'berth', name)).includes(git.password), name).to.equal(false)
+        }
+      }
       for (const [file, content] of await filesUnder(path.join(tmp, 'demo', '.git'))) expect(content, file).not.to.contain(git.password)
       for (const [file, content] of await filesUnder(home)) expect(content, file).not.to.contain(git.password)
     })

@@ -81,6 +81,10 @@ describe('image push, tags and pull through the real Docker engine', function ()
       const pulled = await box.run(['image', 'pull', '--endpoint', 'reg', `${repo}:t2`])
       expect(pulled.code, pulled.stderr).to.equal(0)
       expect(pulled.stdout).to.equal(`${ref}\n`)
+      // The final line once, not twice.
+      const pullLines = pulled.stderr.trimEnd().split('\n')
+      expect(pullLines.filter((l) => l.includes(`Downloaded newer image for ${ref}`))).to.have.length(1)
+      expect(new Set(pullLines).size, 'no repeated line').to.equal(pullLines.length)
       expect(await imageExists(ref)).to.equal(true)
       const {stdout: repoDigests} = await dockerRun(['image', 'inspect', '--format', '{{join .RepoDigests ","}}', ref])
       expect(repoDigests).to.include(`${addr}/${repo}@${digests[0]}`)
@@ -132,6 +136,9 @@ describe('image push, tags and pull through the real Docker engine', function ()
     expect(pushed.code).to.equal(1)
     expect(pushed.stderr).to.match(new RegExp(`^Error: registry ${reg.basicAddr.replace(/\./g, '\\.')} refused the credentials while pushing ${reg.basicAddr.replace(/\./g, '\\.')}/${repo}:x: .*unauthorized`, 'm'))
     expect(pushed.stderr).to.include('Hint: Check the endpoint\'s username and password: berth endpoint test reg\n')
+
+    // The tag berth added for the push is gone again.
+    expect(await imageExists(`${reg.basicAddr}/${repo}:x`)).to.equal(false)
 
     const pulled = await box.run(['image', 'pull', '-e', 'reg', `${repo}:x`])
     expect(pulled.code).to.equal(1)

@@ -3,11 +3,11 @@ import {readFileSync} from 'node:fs'
 
 import {AuthError} from '../../src/lib/errors.js'
 import {applyObjects} from '../../src/lib/kube/apply.js'
-import {KubeClient, KubeForbiddenError, connectKube} from '../../src/lib/kube/client.js'
+import {KubeClient, KubeForbiddenError, connectKube, isTransientKubeError} from '../../src/lib/kube/client.js'
 import {diffObjects} from '../../src/lib/kube/diff.js'
 import {applySetId, pruneApplySet, setKindsOf} from '../../src/lib/kube/prune.js'
 import type {KubeObject} from '../../src/lib/kube/resources.js'
-import {RolloutFailedError, waitForRollout} from '../../src/lib/kube/wait.js'
+import {RolloutFailedError, RolloutTimeoutError, waitForRollout} from '../../src/lib/kube/wait.js'
 import {ConnectionError} from '../../src/lib/net/errors.js'
 import {requireService} from '../helpers/services.js'
 
@@ -146,5 +146,55 @@ describe('integration: kube apply, wait, diff, prune against the real kube-apise
     dead.close()
     expect(error).to.be.instanceOf(ConnectionError)
     expect((error as ConnectionError).step).to.equal('connect')
+    expect(isTransientKubeError(error)).to.equal(true)
+  })
+
+  it('gives up after the timeout naming the workloads still progressing', async () => {
+    const pending: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {name: 'pending', namespace},
+      spec: {
+        replicas: 2,
+        progressDeadlineSeconds: 600,
+        selector: {matchLabels: {app: 'pending'}},
+        template: {metadata: {labels: {app: 'pending'}}, spec: {nodeSelector: {'no-such-node': 'true'}, containers: [{name: 'app', image: 'busybox'}]}},
+      },
+    }
+    await applyObjects(client, {objects: [pending]})
+    const started = Date.now()
+    const error = await waitForRollout(client, {objects: [{apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: 'pending'}], timeoutMs: 1500}).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(Date.now() - started).to.be.below(5000)
+    expect(error).to.be.instanceOf(RolloutTimeoutError)
+    expect((error as Error).message).to.match(new RegExp(`^Rollout did not finish within 2 s: Deployment ${namespace}/pending \\(`))
+    expect(isTransientKubeError(error)).to.equal(false)
+  })
+
+  it('applies a CRD and its custom resources in one set, the CRD first', async () => {
+    const group = `${namespace}.berth.example.com`
+    const crd: KubeObject = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: {name: `pipelineruns.${group}`},
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: {plural: 'pipelineruns', singular: 'pipelinerun', kind: 'PipelineRun'},
+        versions: [{name: 'v1', served: true, storage: true, schema: {openAPIV3Schema: {type: 'object', 'x-kubernetes-preserve-unknown-fields': true}}}],
+      },
+    }
+    const run: KubeObject = {apiVersion: `${group}/v1`, kind: 'PipelineRun', metadata: {name: 'build-api-server'}, spec: {pipelineRef: {name: 'build'}}}
+    try {
+      // The custom resource comes first in the input: the order is the apply's, not the file's.
+      const result = await applyObjects(client, {objects: [run, crd], defaultNamespace: namespace})
+      expect(result.objects.map((o) => `${o.ref.kind}:${o.action}:${o.ref.namespace ?? '-'}`)).to.deep.equal(['PipelineRun:created:' + namespace, 'CustomResourceDefinition:created:-'])
+      const again = await applyObjects(client, {objects: [run, crd], defaultNamespace: namespace})
+      expect(again.objects.map((o) => o.action)).to.deep.equal(['unchanged', 'unchanged'])
+    } finally {
+      await client.request({method: 'DELETE', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/pipelineruns.${group}`}).catch(() => {})
+    }
   })
 })

@@ -5,7 +5,7 @@ import tls from 'node:tls'
 
 import type {CredentialsOf} from '../../src/lib/endpoints/types.js'
 import {AuthError, ValidationError} from '../../src/lib/errors.js'
-import {kubeClientFor, testKubernetesEndpoint} from '../../src/lib/kube/check.js'
+import {kubeClientFor, testKubernetesEndpoint} from '../../src/lib/endpoints/probes/kubernetes.js'
 import {parseKubeconfig, prepareKubeconfig, serializeKubeconfig} from '../../src/lib/kube/kubeconfig.js'
 import {ConnectionError} from '../../src/lib/net/errors.js'
 import {KubeService, requireService} from '../helpers/services.js'

@@ -1,10 +1,10 @@
 // Shared set-up for the docker-registry integration tests (registry, images, docker-credential).
 import {expect} from 'chai'
 import {randomBytes} from 'node:crypto'
-import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs'
-import path from 'node:path'
+import {existsSync, readFileSync} from 'node:fs'
 
 import {RunResult, berthEnv, runBerth, tempHome} from '../helpers/cli.js'
+import {filesUnder} from '../helpers/files.js'
 
 /** One test's own BERTH_HOME with the encrypted-file secret store. */
 export interface Sandbox {
@@ -47,7 +47,7 @@ export function uniqueRepo(prefix = 'it'): string {
 /** Fail if `secret` appears in any file under `dir` or in any captured output. */
 export function expectNoSecret(secret: string, dir: string, outputs: Array<{stdout: string; stderr: string}>): void {
   expect(secret.length).to.be.greaterThan(5)
-  for (const file of walk(dir)) {
+  for (const file of filesUnder(dir)) {
     const content = readFileSync(file)
     expect(content.includes(Buffer.from(secret)), `secret found in ${file}`).to.equal(false)
     expect(content.includes(Buffer.from(Buffer.from(secret).toString('base64'))), `base64 secret found in ${file}`).to.equal(false)
@@ -56,18 +56,6 @@ export function expectNoSecret(secret: string, dir: string, outputs: Array<{stdo
     expect(out.stdout, 'secret in stdout').to.not.include(secret)
     expect(out.stderr, 'secret in stderr').to.not.include(secret)
   }
-}
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return []
-  const out: string[] = []
-  for (const entry of readdirSync(dir)) {
-    const p = path.join(dir, entry)
-    const st = statSync(p)
-    if (st.isDirectory()) out.push(...walk(p))
-    else if (st.isFile()) out.push(p)
-  }
-  return out
 }
 
 /** The docker CLI that matches the test daemon (Debian's), else whatever is installed. */

@@ -175,6 +175,37 @@ current-context: dev-admin
     expect(await new StateStore({home}).list('Endpoint', {project: 'default'})).to.deep.equal([])
   })
 
+  for (const [where, reach] of [
+    ['the type list', async () => term.waitFor('Endpoint type')],
+    ['a text prompt', async () => chooseType(0, 'docker-registry').then(() => term.waitFor('Endpoint name'))],
+    ['the masked password prompt', async () => {
+      await chooseType(2, 'git')
+      await answer('Endpoint name', 'app')
+      await answer('Repository URL', 'https://git.example.com/team/app.git')
+      await answer('Username', 'ci@corp.com')
+      await term.waitFor('Password or access token')
+    }],
+    ['the confirmation', async () => {
+      await chooseType(3, 'iam')
+      await answer('Endpoint name', 'cloud')
+      await answer(/Access key id/, 'HPUAEXAMPLEKEY000001')
+      await answer('Secret access key', 'sk')
+      await term.waitFor('Create this endpoint?')
+    }],
+  ] as const) {
+    it(`Ctrl-C at ${where} cancels: exit 130, a short message, not a bug, nothing saved`, async () => {
+      await startCreate()
+      await reach()
+      await term.press('C-c')
+      expect(await exitCode()).to.equal(130)
+      const screen = await term.screen()
+      expect(screen).to.contain('Error: Cancelled; nothing was saved.')
+      expect(screen).not.to.contain('bug in berth')
+      expect(screen).not.to.contain('force closed')
+      expect(await new StateStore({home}).list('Endpoint', {project: 'default'})).to.deep.equal([])
+    })
+  }
+
   it('update: asks each value with the current one as default, keeps the secret unless asked to change it', async () => {
     const store = new StateStore({home})
     await startCreate(['git', 'repo', '--url', 'https://git.example.com/a.git', '--username', 'ci'])

@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {connectionVerifier, endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
+import {connectionVerifier, endpointFlags, typeUsage} from '../../cli/endpoint-flags.js'
 import {gatherCreateInput} from '../../lib/endpoints/input.js'
-import {createEndpoint, maskedEndpoint} from '../../lib/endpoints/service.js'
+import {createEndpoint, maskedEndpoint} from '../../lib/endpoints/manage.js'
 import {ENDPOINT_TYPES} from '../../lib/endpoints/types.js'
 
 export default class EndpointCreate extends BerthCommand<typeof EndpointCreate> {
@@ -13,11 +13,7 @@ export default class EndpointCreate extends BerthCommand<typeof EndpointCreate> 
 Secrets are never taken as plain flag values: use --password-stdin / --password-env VAR (or --secret-access-key-stdin / --secret-access-key-env VAR), or the prompt. They go to the secret store (the OS keychain by default; see "berth config get secret-store"), never to berth's files.
 
 Types and their fields:
-  docker-registry  --address URL --username U --password-stdin|--password-env VAR
-  kubernetes       --kubeconfig FILE | --from-current-context  [--context C] [--server URL]
-  git              --url https://… --username U --password-stdin|--password-env VAR (password or access token)
-  iam              --access-key-id AK --secret-access-key-stdin|--secret-access-key-env VAR
-  codearts-repo    --url-prefix https://host --username tenant/iam-user --password-stdin|--password-env VAR`
+${typeUsage()}`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     'printf %s "$REGISTRY_PASSWORD" | <%= config.bin %> <%= command.id %> docker-registry hub --address https://registry.example.com --username ci --password-stdin',
@@ -32,12 +28,26 @@ Types and their fields:
   }
   static override flags = endpointFlags
 
-  async run(): Promise<ReturnType<typeof maskedEndpoint>> {
-    const input = await gatherCreateInput(this.context, {type: this.args.type, name: this.args.name, ...toEndpointFlags(this.flags)})
+  async run(): Promise<ReturnType<typeof maskedEndpoint> & {references: never[]; changed: true}> {
+    const input = await gatherCreateInput(this.context, {...this.flags, type: this.args.type, name: this.args.name}, {show: (text) => process.stderr.write(text)})
     const verify = this.flags.verify ? connectionVerifier((message) => this.notice(message)) : undefined
-    const doc = await createEndpoint(this.context, input, {verify})
+    let doc = await createEndpoint(this.context, input, {verify})
     const store = Object.values(doc.spec.secretRefs)[0]?.backend
     this.notice(`Created ${doc.spec.type} endpoint "${doc.metadata.name}" in project "${doc.metadata.project}"${store ? ` (secret in the ${store} store)` : ''}.`)
-    return maskedEndpoint(doc)
+    if (doc.spec.type === 'docker-registry' && doc.spec.address !== undefined) {
+      const {endpointsServingRegistry, markDefaultForHost} = await import('../../lib/credential-helpers/docker-helper.js')
+      if ((this.flags as Record<string, unknown>)['default-for-host']) {
+        const {unmarked} = await markDefaultForHost(this.context, doc.metadata.name)
+        doc = await this.context.state().get('Endpoint', doc.metadata.name, doc.metadata.project)
+        if (unmarked.length > 0) this.notice(`docker now gets "${doc.metadata.name}" for this registry, no longer ${unmarked.map((n) => `"${n}"`).join(', ')}.`)
+      } else {
+        const others = await endpointsServingRegistry(this.context, doc.spec.address, doc.metadata.name)
+        if (others.length > 0) {
+          this.notice(`Warning: ${others.map((n) => `"${n}"`).join(', ')} already ${others.length === 1 ? 'serves' : 'serve'} this registry; docker (berth credential docker) uses the one marked with --default-for-host and refuses to choose otherwise. Mark one with: berth endpoint update ${doc.metadata.name} --default-for-host`)
+        }
+      }
+    }
+    // The shape of endpoint update's result: a new endpoint has no references yet.
+    return {...maskedEndpoint(doc), references: [], changed: true}
   }
 }

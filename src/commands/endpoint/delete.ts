@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {deleteEndpoint} from '../../lib/endpoints/service.js'
+import {deleteEndpoint} from '../../lib/endpoints/manage.js'
 
 export default class EndpointDelete extends BerthCommand<typeof EndpointDelete> {
   static override summary = 'Delete an endpoint and its secrets.'

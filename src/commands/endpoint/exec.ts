@@ -1,5 +1,4 @@
 import {Args} from '@oclif/core'
-import {spawn} from 'node:child_process'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {loadEndpointCredentials} from '../../lib/endpoints/credentials.js'
@@ -18,13 +17,13 @@ docker-registry: DOCKER_CONFIG is a private directory whose config.json logs doc
 
 kubernetes: KUBECONFIG is a file with one context per endpoint, named after the endpoint; the first one is current, and kubectl --context NAME picks another.
 
-git, codearts-repo: GIT_ASKPASS answers git's credential prompts for each endpoint's host (one endpoint per host); your credential helpers are not asked or told about those hosts.
+git, codearts-repo: a credential helper configured for each endpoint's host answers git (one endpoint per host); your own credential helpers are not asked or told about those hosts.
 
 iam: BERTH_ACCESS_KEY_ID and BERTH_SECRET_ACCESS_KEY, HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; inherited session tokens are removed. One iam endpoint per command.
 
 BERTH_ENDPOINTS holds the endpoint names given, comma-separated.
 
-The files are mode 0600 in a private temporary directory, removed when the command ends. SIGINT, SIGTERM and SIGHUP are passed on to the command; berth waits for it, removes the files and exits with its status (128+N if signal N ended it). A command that is not found exits 127; one that cannot be run, 126.`
+The files are mode 0600 in a private temporary directory (under $XDG_RUNTIME_DIR where there is one), removed when the command ends; one left by a berth that was killed is removed by the next run. The command does not get BERTH_PASSPHRASE, BERTH_HOME or BERTH_SECRET_* (they would open every endpoint's secrets, not only these). SIGINT, SIGTERM and SIGHUP are passed on to the command; berth waits for it, removes the files and exits with its status (128+N if signal N ended it). A command that is not found exits 127; one that cannot be run, 126.`
   static override usage = '<%= command.id %> NAME... -- COMMAND [ARG...]'
   static override examples = [
     '<%= config.bin %> <%= command.id %> my-registry -- docker pull registry.example.com/team/app:1.4',
@@ -67,7 +66,7 @@ The files are mode 0600 in a private temporary directory, removed when the comma
 
     const credentials: EndpointCredentials[] = []
     for (const name of names) credentials.push(await loadEndpointCredentials(this.context, name, ENDPOINT_TYPES))
-    const result = await runWithEndpoints({credentials, command, args, baseEnv: this.context.env}, {spawn})
+    const result = await runWithEndpoints({credentials, command, args, baseEnv: this.context.env}, {spawn: this.context.spawn})
     if (result.exitCode !== 0) this.exit(result.exitCode)
   }
 }

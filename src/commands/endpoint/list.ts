@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import path from 'node:path'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {endpointTarget, listEndpoints} from '../../lib/endpoints/service.js'
+import {endpointTarget, listEndpoints} from '../../lib/endpoints/manage.js'
 import {ENDPOINT_TYPES, EndpointType} from '../../lib/endpoints/types.js'
 import {renderTable} from '../../lib/output/table.js'
 
@@ -10,9 +10,10 @@ export interface EndpointListItem {
   name: string
   type: EndpointType
   target: string
-  username?: string
-  description?: string
-  lastTest?: {at: string; ok: boolean; summary: string}
+  /** null for a type without one (iam, kubernetes): every item has every key. */
+  username: string | null
+  description: string | null
+  lastTest: {at: string; ok: boolean; summary: string} | null
   createdAt: string
 }
 
@@ -31,9 +32,9 @@ export default class EndpointList extends BerthCommand<typeof EndpointList> {
       name: d.metadata.name,
       type: d.spec.type,
       target: endpointTarget(d.spec),
-      ...(d.spec.username ? {username: d.spec.username} : {}),
-      ...(d.spec.description ? {description: d.spec.description} : {}),
-      ...(d.status?.lastTest ? {lastTest: d.status.lastTest} : {}),
+      username: d.spec.username ?? null,
+      description: d.spec.description ?? null,
+      lastTest: d.status?.lastTest ?? null,
       createdAt: d.metadata.createdAt,
     }))
     if (!this.jsonEnabled()) {

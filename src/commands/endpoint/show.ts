@@ -2,11 +2,11 @@ import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {findEndpointReferences} from '../../lib/endpoints/references.js'
-import {maskedEndpoint} from '../../lib/endpoints/service.js'
+import {shownEndpoint} from '../../lib/endpoints/manage.js'
 import {EndpointSpec, EndpointStatus} from '../../lib/endpoints/types.js'
 
 export default class EndpointShow extends BerthCommand<typeof EndpointShow> {
-  static override summary = 'Show every field of an endpoint, secrets masked, and what uses it.'
+  static override summary = 'Show every field of an endpoint, secrets masked (or "missing" when not in their store), and what uses it.'
   static override examples = ['<%= config.bin %> <%= command.id %> hub', '<%= config.bin %> <%= command.id %> hub --json']
   static override args = {name: Args.string({description: 'Endpoint name.', required: true})}
 
@@ -14,7 +14,7 @@ export default class EndpointShow extends BerthCommand<typeof EndpointShow> {
     const project = await this.context.project()
     const doc = await this.context.state().get<EndpointSpec, EndpointStatus>('Endpoint', this.args.name, project)
     const references = await findEndpointReferences(this.context, doc.metadata.name, project)
-    const shown = {...maskedEndpoint(doc), references}
+    const shown = {...(await shownEndpoint(this.context, doc)), references}
     if (!this.jsonEnabled()) {
       const style = await this.out()
       const {secretRefs: _refs, type, ...fields} = doc.spec

@@ -1,11 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {checkEndpoint} from '../../lib/endpoints/check.js'
+import {checkEndpoint} from '../../lib/endpoints/probe.js'
 import {credentialsOf} from '../../lib/endpoints/credentials.js'
-import {recordTestResult} from '../../lib/endpoints/service.js'
+import {recordTestResult} from '../../lib/endpoints/manage.js'
 import {EndpointSpec, EndpointStatus, typeWithArticle} from '../../lib/endpoints/types.js'
-import {UsageError, isBerthError, messageOf} from '../../lib/errors.js'
+import {FileSystemError, UsageError, isBerthError, messageOf, osErrorCode} from '../../lib/errors.js'
 
 export default class EndpointTest extends BerthCommand<typeof EndpointTest> {
   static override summary = 'Connect with an endpoint\'s credentials and report what was found.'
@@ -25,7 +25,7 @@ A failure names the step that failed (DNS, connect, TLS, auth, timeout) and exit
     // Bad input is refused before anything is recorded as a failed test.
     if (this.flags['iam-url'] !== undefined) {
       if (doc.spec.type !== 'iam') throw new UsageError(`--iam-url applies to iam endpoints; "${doc.metadata.name}" is ${typeWithArticle(doc.spec.type)} endpoint.`)
-      const {parseIamUrl} = await import('../../lib/iam/check.js')
+      const {parseIamUrl} = await import('../../lib/endpoints/probes/iam.js')
       parseIamUrl(this.flags['iam-url'])
     }
     if (this.flags.repository !== undefined && doc.spec.type !== 'codearts-repo') throw new UsageError(`--repository applies to codearts-repo endpoints; "${doc.metadata.name}" is ${typeWithArticle(doc.spec.type)} endpoint.`)
@@ -33,7 +33,10 @@ A failure names the step that failed (DNS, connect, TLS, auth, timeout) and exit
     this.notice(`Testing ${doc.spec.type} endpoint "${doc.metadata.name}"…`)
     try {
       const check = await checkEndpoint(creds, {timeoutMs: this.flags.timeout * 1000, iamUrl: this.flags['iam-url'], repository: this.flags.repository})
-      await recordTestResult(this.context, doc.metadata.name, {ok: true, summary: check.summary})
+      // The result is printed even when it cannot be recorded (a read-only or full BERTH_HOME).
+      await recordTestResult(this.context, doc.metadata.name, {ok: true, summary: check.summary}).catch((error: unknown) => {
+        this.notice(`Warning: the result was not recorded: ${messageOf(osErrorCode(error) ? FileSystemError.from(error as NodeJS.ErrnoException, {home: this.context.home}) : error)}`)
+      })
       if (!this.jsonEnabled()) {
         this.log(`OK: ${check.summary}`)
         const notes = check.details.notes
@@ -41,7 +44,7 @@ A failure names the step that failed (DNS, connect, TLS, auth, timeout) and exit
       }
       return {name: doc.metadata.name, type: doc.spec.type, ok: true, summary: check.summary, details: check.details}
     } catch (error) {
-      const step = isBerthError(error) && 'step' in error ? String((error as {step: unknown}).step) : undefined
+      const step = isBerthError(error) ? error.step : undefined
       await recordTestResult(this.context, doc.metadata.name, {ok: false, summary: `${step ? `${step}: ` : ''}${messageOf(error)}`}).catch(() => undefined)
       throw error
     }

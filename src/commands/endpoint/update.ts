@@ -1,10 +1,10 @@
 import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {connectionVerifier, endpointFlags, toEndpointFlags} from '../../cli/endpoint-flags.js'
+import {connectionVerifier, endpointFlags} from '../../cli/endpoint-flags.js'
 import {credentialsOf} from '../../lib/endpoints/credentials.js'
 import {gatherUpdateInput} from '../../lib/endpoints/input.js'
-import {maskedEndpoint, updateEndpoint} from '../../lib/endpoints/service.js'
+import {maskedEndpoint, updateEndpoint} from '../../lib/endpoints/manage.js'
 import {EndpointSpec, EndpointStatus} from '../../lib/endpoints/types.js'
 
 export default class EndpointUpdate extends BerthCommand<typeof EndpointUpdate> {
@@ -21,13 +21,22 @@ export default class EndpointUpdate extends BerthCommand<typeof EndpointUpdate> 
   async run() {
     const project = await this.context.project()
     const current = await this.context.state().get<EndpointSpec, EndpointStatus>('Endpoint', this.args.name, project)
-    const gathered = await gatherUpdateInput(this.context, current, toEndpointFlags(this.flags), () => credentialsOf(this.context, current), this.flags.verify)
-    if (!gathered.changed) {
+    const gathered = await gatherUpdateInput(this.context, current, this.flags, () => credentialsOf(this.context, current), this.flags.verify, {show: (text) => process.stderr.write(text)})
+    const marking = Boolean((this.flags as Record<string, unknown>)['default-for-host'])
+    if (!gathered.changed && !marking) {
       this.notice(`Nothing to change in endpoint "${current.metadata.name}".`)
       return {...maskedEndpoint(current), references: [], changed: false}
     }
     const verify = this.flags.verify ? connectionVerifier((message) => this.notice(message)) : undefined
-    const {endpoint, references} = await updateEndpoint(this.context, gathered.input, {verify, secretsChanged: gathered.secretsChanged})
+    const updated = gathered.changed ? await updateEndpoint(this.context, gathered.input, {verify, secretsChanged: gathered.secretsChanged}) : {endpoint: current, references: []}
+    const {references} = updated
+    let {endpoint} = updated
+    if (marking) {
+      const {markDefaultForHost} = await import('../../lib/credential-helpers/docker-helper.js')
+      const {unmarked} = await markDefaultForHost(this.context, endpoint.metadata.name)
+      endpoint = await this.context.state().get<EndpointSpec, EndpointStatus>('Endpoint', endpoint.metadata.name, project)
+      this.notice(`docker now gets "${endpoint.metadata.name}" for this registry${unmarked.length > 0 ? `, no longer ${unmarked.map((n) => `"${n}"`).join(', ')}` : ''}.`)
+    }
     this.notice(`Updated endpoint "${endpoint.metadata.name}".`)
     if (references.length > 0) {
       this.notice(`These objects use it and may need updating too:`)

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {createEnvironment} from '../../lib/environments/environments.js'
 
 export default class EnvironmentCreate extends BerthCommand<typeof EnvironmentCreate> {
   static override summary = 'Create an environment: a name for a cluster (kubernetes endpoint) and its default namespace.'
@@ -15,6 +14,7 @@ export default class EnvironmentCreate extends BerthCommand<typeof EnvironmentCr
   }
 
   async run() {
+    const {createEnvironment} = await import('../../lib/environments/environments.js')
     const doc = await createEnvironment(this.context, {name: this.args.name, cluster: this.flags.cluster, namespace: this.flags.namespace, description: this.flags.description})
     this.notice(`Created environment "${doc.metadata.name}" on cluster endpoint "${doc.spec.clusterEndpoint}"${doc.spec.namespace ? `, default namespace "${doc.spec.namespace}"` : ''}.`)
     return {name: doc.metadata.name, project: doc.metadata.project, cluster: doc.spec.clusterEndpoint, namespace: doc.spec.namespace ?? null}

@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {deleteEnvironment} from '../../lib/environments/environments.js'
 
 export default class EnvironmentDelete extends BerthCommand<typeof EnvironmentDelete> {
   static override summary = 'Delete an environment.'
@@ -10,6 +9,7 @@ export default class EnvironmentDelete extends BerthCommand<typeof EnvironmentDe
   static override args = {name: Args.string({description: 'Environment name.', required: true})}
 
   async run() {
+    const {deleteEnvironment} = await import('../../lib/environments/environments.js')
     const doc = await deleteEnvironment(this.context, this.args.name)
     this.notice(`Deleted environment "${doc.metadata.name}".`)
     return {name: doc.metadata.name, deleted: true}

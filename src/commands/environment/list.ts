@@ -1,5 +1,4 @@
 import {BerthCommand} from '../../cli/base-command.js'
-import {listEnvironments} from '../../lib/environments/environments.js'
 import {renderTable} from '../../lib/output/table.js'
 
 export default class EnvironmentList extends BerthCommand<typeof EnvironmentList> {
@@ -7,6 +6,7 @@ export default class EnvironmentList extends BerthCommand<typeof EnvironmentList
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   async run() {
+    const {listEnvironments} = await import('../../lib/environments/environments.js')
     const docs = await listEnvironments(this.context)
     const items = docs.map((d) => ({name: d.metadata.name, cluster: d.spec.clusterEndpoint, namespace: d.spec.namespace ?? null}))
     if (!this.jsonEnabled()) {

@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {findEnvironmentUsers, getEnvironment} from '../../lib/environments/environments.js'
 
 export default class EnvironmentShow extends BerthCommand<typeof EnvironmentShow> {
   static override summary = 'Show an environment and what uses it.'
@@ -9,6 +8,7 @@ export default class EnvironmentShow extends BerthCommand<typeof EnvironmentShow
   static override args = {name: Args.string({description: 'Environment name.', required: true})}
 
   async run() {
+    const {findEnvironmentUsers, getEnvironment} = await import('../../lib/environments/environments.js')
     const doc = await getEnvironment(this.context, this.args.name)
     const usedBy = await findEnvironmentUsers(this.context, doc.metadata.name, doc.metadata.project ?? 'default')
     const shown = {

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {openDockerEngine} from '../../lib/docker/engine.js'
 import {PullImageResult, pullImage} from '../../lib/docker/images.js'
 import {createProgressRenderer} from '../../lib/docker/progress.js'
 import {loadEndpointCredentials} from '../../lib/endpoints/credentials.js'
@@ -20,7 +19,7 @@ The engine is DOCKER_HOST, or the default socket. Progress goes to stderr (per l
 
   async run(): Promise<PullImageResult> {
     const creds = await loadEndpointCredentials(this.context, this.flags.endpoint, ['docker-registry'])
-    const engine = await openDockerEngine(this.context.env)
+    const engine = await this.context.docker()
     const progress = this.jsonEnabled() ? undefined : createProgressRenderer(process.stderr)
     let result: PullImageResult
     try {
@@ -28,10 +27,8 @@ The engine is DOCKER_HOST, or the default socket. Progress goes to stderr (per l
     } finally {
       progress?.done()
     }
-    if (!this.jsonEnabled()) {
-      if (result.status) this.notice(result.status)
-      this.log(result.reference)
-    }
+    // The engine's own final status ("Status: Downloaded newer image for …") was already shown as progress.
+    if (!this.jsonEnabled()) this.log(result.reference)
     return result
   }
 }

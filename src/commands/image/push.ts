@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {openDockerEngine} from '../../lib/docker/engine.js'
 import {PushImageResult, pushImage} from '../../lib/docker/images.js'
 import {createProgressRenderer} from '../../lib/docker/progress.js'
 import {loadEndpointCredentials} from '../../lib/endpoints/credentials.js'
@@ -25,7 +24,7 @@ The engine is DOCKER_HOST, or the default socket. Progress goes to stderr (per l
 
   async run(): Promise<PushImageResult> {
     const creds = await loadEndpointCredentials(this.context, this.flags.endpoint, ['docker-registry'])
-    const engine = await openDockerEngine(this.context.env)
+    const engine = await this.context.docker()
     const progress = this.jsonEnabled() ? undefined : createProgressRenderer(process.stderr)
     let result: PushImageResult
     try {

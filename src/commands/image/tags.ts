@@ -1,8 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {loadEndpointCredentials} from '../../lib/endpoints/credentials.js'
-import {registryClientFor} from '../../lib/registry/check.js'
 
 export interface ImageTagsResult {
   endpoint: string
@@ -30,14 +28,13 @@ export default class ImageTags extends BerthCommand<typeof ImageTags> {
   }
 
   async run(): Promise<ImageTagsResult> {
-    const creds = await loadEndpointCredentials(this.context, this.args.endpoint, ['docker-registry'])
-    const client = registryClientFor(creds, {timeoutMs: this.flags.timeout * 1000})
+    const client = await this.context.registry(this.args.endpoint, {timeoutMs: this.flags.timeout * 1000})
     const list = await client.listTags(this.args.repository, {limit: this.flags.limit, pageSize: this.flags['page-size']})
     if (!this.jsonEnabled()) {
       for (const tag of list.tags) this.log(tag)
       if (list.tags.length === 0) this.notice(`Repository "${list.repository}" has no tags.`)
       if (list.truncated) this.notice(`Showing the first ${list.tags.length} tags (--limit).`)
     }
-    return {endpoint: creds.name, repository: list.repository, tags: list.tags, truncated: list.truncated}
+    return {endpoint: this.args.endpoint, repository: list.repository, tags: list.tags, truncated: list.truncated}
   }
 }

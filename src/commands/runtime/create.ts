@@ -2,7 +2,6 @@ import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {runtimeSaveFlags, saveOptionsFrom} from '../../cli/runtime-flags.js'
-import {apiShapeOf, saveRuntime} from '../../lib/runtimes/runtimes.js'
 
 export default class RuntimeCreate extends BerthCommand<typeof RuntimeCreate> {
   static override summary = 'Create a deployment runtime (fails if it exists).'
@@ -15,6 +14,7 @@ export default class RuntimeCreate extends BerthCommand<typeof RuntimeCreate> {
   static override flags = runtimeSaveFlags
 
   async run() {
+    const {apiShapeOf, saveRuntime} = await import('../../lib/runtimes/runtimes.js')
     const result = await saveRuntime(this.context, saveOptionsFrom(this.args.name, 'create', this.flags))
     for (const warning of result.warnings) process.stderr.write(`Warning: ${warning} (saved anyway: --insecure-skip-check).\n`)
     this.notice(`${result.created ? 'Created' : 'Updated'} runtime "${result.runtime.metadata.name}".`)

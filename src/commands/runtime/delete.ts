@@ -1,8 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {describeRef} from '../../lib/kube/resources.js'
-import {deleteRuntime} from '../../lib/runtimes/publish.js'
 
 export default class RuntimeDelete extends BerthCommand<typeof RuntimeDelete> {
   static override summary = 'Delete a runtime and what it deployed.'
@@ -12,6 +10,8 @@ export default class RuntimeDelete extends BerthCommand<typeof RuntimeDelete> {
   static override flags = {'keep-resources': Flags.boolean({summary: 'Keep the deployed objects in the cluster.'})}
 
   async run() {
+    const {describeRef} = await import('../../lib/kube/resources.js')
+    const {deleteRuntime} = await import('../../lib/runtimes/publish.js')
     const result = await deleteRuntime(this.context, {name: this.args.name, keepResources: this.flags['keep-resources']})
     for (const ref of result.deleted) this.notice(`${describeRef(ref)} deleted`)
     if (result.unpublished) this.notice(`Removed ${result.unpublished.file} from the published repository.`)

@@ -1,8 +1,6 @@
 import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {describeRef} from '../../lib/kube/resources.js'
-import {diffRuntime} from '../../lib/runtimes/sync.js'
 
 export default class RuntimeDiff extends BerthCommand<typeof RuntimeDiff> {
   static override summary = 'Show what a sync would change, as a unified diff per object.'
@@ -11,6 +9,8 @@ export default class RuntimeDiff extends BerthCommand<typeof RuntimeDiff> {
   static override args = {name: Args.string({description: 'Runtime name.', required: true})}
 
   async run() {
+    const {describeRef} = await import('../../lib/kube/resources.js')
+    const {diffRuntime} = await import('../../lib/runtimes/sync.js')
     const result = await diffRuntime(this.context, this.args.name)
     if (!this.jsonEnabled()) {
       for (const object of result.objects) if (object.diff) process.stdout.write(object.diff)

@@ -1,6 +1,5 @@
 import {BerthCommand} from '../../cli/base-command.js'
 import {renderTable} from '../../lib/output/table.js'
-import {apiShapeOf, listRuntimes} from '../../lib/runtimes/runtimes.js'
 
 export default class RuntimeList extends BerthCommand<typeof RuntimeList> {
   static override summary = 'List the deployment runtimes of the project.'
@@ -8,6 +7,7 @@ export default class RuntimeList extends BerthCommand<typeof RuntimeList> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --project nautes-labs --json']
 
   async run() {
+    const {apiShapeOf, listRuntimes} = await import('../../lib/runtimes/runtimes.js')
     const docs = await listRuntimes(this.context)
     const items = docs.map(apiShapeOf)
     if (!this.jsonEnabled()) {

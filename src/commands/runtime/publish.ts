@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {publishRuntime} from '../../lib/runtimes/publish.js'
 
 export default class RuntimePublish extends BerthCommand<typeof RuntimePublish> {
   static override summary = 'Commit and push the runtime\'s DeploymentRuntime resource file to a Git repository.'
@@ -16,6 +15,7 @@ export default class RuntimePublish extends BerthCommand<typeof RuntimePublish> 
   }
 
   async run() {
+    const {publishRuntime} = await import('../../lib/runtimes/publish.js')
     const result = await publishRuntime(this.context, {name: this.args.name, repo: this.flags.repo, repository: this.flags.repository, branch: this.flags.branch, dir: this.flags.dir})
     this.notice(result.commit ? `Pushed ${result.file} to ${result.branch} (${result.commit.slice(0, 12)}).` : `${result.file} on ${result.branch} is already up to date.`)
     return result

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {apiShapeOf, getRuntime, resourceFileOf} from '../../lib/runtimes/runtimes.js'
 import {toYaml} from '../../lib/yaml.js'
 
 export default class RuntimeShow extends BerthCommand<typeof RuntimeShow> {
@@ -12,6 +11,7 @@ export default class RuntimeShow extends BerthCommand<typeof RuntimeShow> {
   static override flags = {output: Flags.string({char: 'o', summary: 'yaml: the DeploymentRuntime resource file.', options: ['yaml']})}
 
   async run() {
+    const {apiShapeOf, getRuntime, resourceFileOf} = await import('../../lib/runtimes/runtimes.js')
     const doc = await getRuntime(this.context, this.args.name)
     const shape = apiShapeOf(doc)
     if (this.flags.output === 'yaml') {

@@ -2,7 +2,6 @@ import {Args} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
 import {renderTable} from '../../lib/output/table.js'
-import {runtimeStatus} from '../../lib/runtimes/sync.js'
 
 export default class RuntimeStatusCommand extends BerthCommand<typeof RuntimeStatusCommand> {
   static override summary = 'Show a runtime\'s last sync and the live health of each resource it deployed.'
@@ -11,6 +10,7 @@ export default class RuntimeStatusCommand extends BerthCommand<typeof RuntimeSta
   static override args = {name: Args.string({description: 'Runtime name.', required: true})}
 
   async run() {
+    const {runtimeStatus} = await import('../../lib/runtimes/sync.js')
     const result = await runtimeStatus(this.context, this.args.name)
     if (!this.jsonEnabled()) {
       if (!result.lastSync) this.log(`Runtime "${result.name}" has never been synced. Sync it with: berth runtime sync ${result.name}`)

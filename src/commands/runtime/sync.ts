@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BerthCommand} from '../../cli/base-command.js'
-import {describeRef} from '../../lib/kube/resources.js'
-import {SyncEvent, syncRuntime} from '../../lib/runtimes/sync.js'
+import type {SyncEvent} from '../../lib/runtimes/sync.js'
 
 export default class RuntimeSync extends BerthCommand<typeof RuntimeSync> {
   static override summary = 'Deploy a runtime: fetch its manifests from Git and apply them to its environment.'
@@ -19,6 +18,8 @@ export default class RuntimeSync extends BerthCommand<typeof RuntimeSync> {
   }
 
   async run() {
+    const {describeRef} = await import('../../lib/kube/resources.js')
+    const {syncRuntime} = await import('../../lib/runtimes/sync.js')
     const live = !this.jsonEnabled() && Boolean(process.stderr.isTTY)
     const progressLines = new Map<string, string>()
     let drawn = 0

@@ -1,9 +1,16 @@
-import type {CredentialsOf} from '../endpoints/types.js'
 import {AuthError, BerthError, ExternalError, NotFoundError, UsageError} from '../errors.js'
 import {printable} from '../names.js'
 import {RegistryAddress, parseRegistryAddress} from '../registry/address.js'
 import {assertRepositoryName, assertTag, parseRepositoryTag, splitImageName} from '../registry/reference.js'
 import {DockerEngine, dockerEngineError, engineMessage, engineStatus} from './engine.js'
+
+/** A registry login: the address and credentials docker sends (`name` labels results and messages). */
+export interface RegistryLogin {
+  name: string
+  address: string
+  username: string
+  password: string
+}
 
 /** One line of the engine's push/pull progress, as a progress display needs it. */
 export interface DockerProgressEvent {
@@ -24,7 +31,7 @@ export interface ImageDeps {
 export interface PushImageOptions {
   /** A local image: "app:1", "team/app", an image id with `as`. */
   localImage: string
-  endpoint: CredentialsOf<'docker-registry'>
+  endpoint: RegistryLogin
   /** REPO[:TAG] in the registry; default: the local image's path and tag. */
   as?: string
 }
@@ -41,7 +48,7 @@ export interface PushImageResult {
 }
 
 export interface PullImageOptions {
-  endpoint: CredentialsOf<'docker-registry'>
+  endpoint: RegistryLogin
   /** REPO[:TAG] in the registry (tag "latest" when absent). */
   ref: string
 }
@@ -78,6 +85,17 @@ export async function pushImage(options: PushImageOptions, deps: ImageDeps): Pro
     }
     throw dockerEngineError(error, engine, `looking up "${printable(options.localImage)}"`)
   }
+  // A tag berth adds only to push is removed again if the push fails; one that was there stays.
+  const tagExisted = await engine.docker
+    .getImage(reference)
+    .inspect()
+    .then(
+      () => true,
+      (error: unknown) => {
+        if (engineStatus(error) === 404) return false
+        throw dockerEngineError(error, engine, `looking up "${reference}"`)
+      },
+    )
   try {
     await image.tag({repo: repoRef, tag})
   } catch (error) {
@@ -89,6 +107,8 @@ export async function pushImage(options: PushImageOptions, deps: ImageDeps): Pro
     const stream = (await engine.docker.getImage(repoRef).push({tag, authconfig: authConfig(options.endpoint, address)})) as NodeJS.ReadableStream
     events = await followProgress(stream, deps.onProgress)
   } catch (error) {
+    // noprune: only the tag goes, never the image or its layers.
+    if (!tagExisted) await engine.docker.getImage(reference).remove({noprune: true}).catch(() => undefined)
     throw registryError(error, engine, address, `pushing ${reference}`, options.endpoint.name, secrets)
   }
   const aux = events.map((e) => e.aux).find((a): a is {Digest?: unknown; Size?: unknown} => Boolean(a && typeof a === 'object' && 'Digest' in a))
@@ -136,7 +156,7 @@ function pushTarget(localImage: string, as: string | undefined): {repository: st
 }
 
 /** The X-Registry-Auth config: credentials for this one request, nothing stored by docker. */
-function authConfig(endpoint: CredentialsOf<'docker-registry'>, address: RegistryAddress): {username: string; password: string; serveraddress: string} {
+function authConfig(endpoint: RegistryLogin, address: RegistryAddress): {username: string; password: string; serveraddress: string} {
   return {username: endpoint.username, password: endpoint.password, serveraddress: address.host}
 }
 
@@ -229,11 +249,19 @@ function registryError(error: unknown, engine: DockerEngine, address: RegistryAd
   return new ExternalError(`The Docker engine failed ${doing}: ${message}`, {cause: error})
 }
 
-/** Replace any secret value that an engine message might echo. */
-function scrub(message: string, secrets: string[]): string {
-  let out = message
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('***')
-  return out
+/**
+ * The engine's message as it is, unless it holds a secret as a whole word, in which case
+ * none of it is shown: masking substrings garbles messages (a password "pass" turned
+ * "username or password" into "username or ***word"). The engine builds its messages from
+ * the registry's answer and never from the credentials it was given, so this is a last guard.
+ */
+export function scrub(message: string, secrets: readonly string[]): string {
+  for (const secret of secrets) {
+    if (!secret) continue
+    const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    if (new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`).test(message)) return '(the message is not shown: it contains the password)'
+  }
+  return message
 }
 
 function lastMatch(events: RawEvent[], pattern: RegExp): string | null {

@@ -1,17 +1,45 @@
 import type {BerthContext} from '../context.js'
-import {NotFoundError, UsageError} from '../errors.js'
+import {ConflictError, NotFoundError, UsageError} from '../errors.js'
+import {printable} from '../names.js'
 import {openSecretStore, secretEnvName} from '../secrets/index.js'
-import {SecretBackendName, SecretStore, StoredSecretRef, parseRefKey} from '../secrets/store.js'
+import {SecretBackendName, SecretRef, SecretStore, StoredSecretRef, refKey} from '../secrets/store.js'
 export type {CredentialsOf} from './types.js'
+import {credentialsFrom, definitionOf, fieldValuesOf} from './definitions/index.js'
 import {CredentialsOf, EndpointCredentials, EndpointDocument, EndpointSpec, EndpointStatus, EndpointType, typeWithArticle} from './types.js'
+
+/**
+ * The key berth gives an endpoint's secret, derived from the endpoint's own identity
+ * (project, name, field). A document's stored key is never trusted for reading or
+ * deleting: a hand-edited one could name another endpoint's secret.
+ */
+export function ownSecretRef(project: string, name: string, field: string): SecretRef {
+  return {project, kind: 'Endpoint', name, field}
+}
+
+/**
+ * The reference of one secret of an endpoint, checked against its identity: the stored key
+ * must be the one berth derives (ConflictError otherwise, nothing read or deleted).
+ */
+export function checkedSecretRef(doc: EndpointDocument, project: string, field: string): {ref: SecretRef; stored: StoredSecretRef} | undefined {
+  const stored: StoredSecretRef | undefined = doc.spec.secretRefs?.[field]
+  if (!stored) return undefined
+  const name = doc.metadata.name
+  const ref = ownSecretRef(project, name, field)
+  if (stored.key !== refKey(ref)) {
+    const flag = definitionOf(doc.spec.type).secret?.stdinFlag
+    throw new ConflictError(`Endpoint "${name}" refers to the secret ${printable(stored.key, 200)}, which is not its own (${refKey(ref)}); berth does not read or delete it.`, {
+      hint: `Store this endpoint's own secret again: berth endpoint update ${name}${flag ? ` ${flag}` : ''}`,
+    })
+  }
+  return {ref, stored}
+}
 
 /** Read one secret of an endpoint back from the store that holds it. */
 export async function readEndpointSecret(ctx: BerthContext, doc: EndpointDocument, field: string): Promise<string> {
-  const ref: StoredSecretRef | undefined = doc.spec.secretRefs?.[field]
   const name = doc.metadata.name
-  if (!ref) throw new NotFoundError(`Endpoint "${name}" has no stored ${field}.`, {hint: `Set it with: berth endpoint update ${name}`})
-  const secretRef = parseRefKey(ref.key)
-  if (!secretRef) throw new NotFoundError(`Endpoint "${name}" has a malformed reference for its ${field}.`, {hint: `Store it again with: berth endpoint update ${name}`})
+  const checked = checkedSecretRef(doc, await ctx.project(), field)
+  if (!checked) throw new NotFoundError(`Endpoint "${name}" has no stored ${field}.`, {hint: `Set it with: berth endpoint update ${name}`})
+  const {ref: secretRef, stored: ref} = checked
   const store = await storeFor(ctx, ref)
   const value = await store.get(secretRef)
   if (value === undefined) {
@@ -49,20 +77,8 @@ export async function loadEndpointCredentials<T extends EndpointType>(ctx: Berth
 }
 
 export async function credentialsOf(ctx: BerthContext, doc: EndpointDocument): Promise<EndpointCredentials> {
-  const s = doc.spec
-  const name = doc.metadata.name
-  switch (s.type) {
-    case 'docker-registry':
-      return {type: s.type, name, address: s.address ?? '', username: s.username ?? '', password: await readEndpointSecret(ctx, doc, 'password')}
-    case 'kubernetes':
-      return {type: s.type, name, server: s.server ?? '', ...(s.context ? {context: s.context} : {}), kubeconfig: await readEndpointSecret(ctx, doc, 'kubeconfig')}
-    case 'git':
-      return {type: s.type, name, url: s.url ?? '', username: s.username ?? '', password: await readEndpointSecret(ctx, doc, 'password')}
-    case 'iam':
-      return {type: s.type, name, accessKeyId: s.accessKeyId ?? '', secretAccessKey: await readEndpointSecret(ctx, doc, 'secretAccessKey')}
-    case 'codearts-repo':
-      return {type: s.type, name, urlPrefix: s.urlPrefix ?? '', username: s.username ?? '', password: await readEndpointSecret(ctx, doc, 'password')}
-  }
+  const def = definitionOf(doc.spec.type)
+  return credentialsFrom(doc.spec.type, doc.metadata.name, fieldValuesOf(doc.spec), await readEndpointSecret(ctx, doc, def.secretKey))
 }
 
 /** The result of a real connection check, rendered by `endpoint test` and stored as status.lastTest. */

@@ -13,18 +13,21 @@
  *   endpoint (its cluster and user too, so same-named entries of different kubeconfigs
  *   cannot shadow each other); the first endpoint's context is current. Select another
  *   with `kubectl --context NAME`.
- * - git, codearts-repo: GIT_ASKPASS answers git's prompts for each endpoint's origin
- *   (prepareGitCredentials), and GIT_CONFIG_COUNT/KEY/VALUE empty the credential helpers
- *   for those origins only, so nothing is stored by the user's helpers.
+ * - git, codearts-repo: GIT_CONFIG_COUNT/KEY/VALUE replace the credential helpers of each
+ *   endpoint's origin (only) with berth's, which answers git's credential requests from a
+ *   private file (prepareGitCredentials); nothing is stored by the user's helpers.
  * - iam: BERTH_ACCESS_KEY_ID/BERTH_SECRET_ACCESS_KEY, HUAWEICLOUD_SDK_AK/SK and
  *   AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; inherited session tokens are removed, as
  *   they belong to another key. Two iam endpoints would clash and are refused.
  * - BERTH_ENDPOINTS: the names given, comma-separated.
  *
- * Files are mode 0600 in a mkdtemp directory (0700) removed when the command ends,
- * also when berth is interrupted: SIGINT, SIGTERM and SIGHUP are forwarded to the
+ * Files are mode 0600 in a mkdtemp directory (0700) under $XDG_RUNTIME_DIR where there is
+ * one, removed when the command ends, also when berth is interrupted: SIGINT, SIGTERM and SIGHUP are forwarded to the
  * child, berth waits for it, cleans up and returns its status (128+signal if it was
- * killed). Secrets reach the child only through those files and the iam variables.
+ * killed). A directory left by a berth killed with SIGKILL is removed by the next run.
+ * Secrets reach the child only through those files and the iam variables; berth's own
+ * secret settings (BERTH_PASSPHRASE, BERTH_HOME, BERTH_SECRET_*) are removed from its
+ * environment.
  */
 import type {ChildProcess, SpawnOptions} from 'node:child_process'
 import {promises as fs, rmSync} from 'node:fs'
@@ -32,6 +35,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {BerthError, UsageError, ValidationError} from '../errors.js'
+import {makePrivateTempDir, privateTempRoot} from '../fs/private-temp.js'
 import {gitCredentialOf, prepareGitCredentials} from '../git/askpass.js'
 import {Kubeconfig, SelectedContext, parseKubeconfig, selectContext, serializeKubeconfig} from '../kube/kubeconfig.js'
 import {quote} from '../names.js'
@@ -51,12 +55,19 @@ export const IAM_VARIABLES: ReadonlyArray<readonly [string, string]> = [
 /** Session tokens of another identity: combined with the endpoint's key they would break every signature. */
 export const IAM_UNSET = ['AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'HUAWEICLOUD_SDK_SECURITY_TOKEN'] as const
 
+/**
+ * berth's settings that open its secret stores (the file store's passphrase, the state
+ * directory, the env store's values): kept from the command, which gets only the named
+ * endpoints' credentials.
+ */
+const BERTH_PRIVATE = /^(BERTH_PASSPHRASE|BERTH_HOME|BERTH_SECRET_.+|BERTH_KEYCHAIN_SERVICE)$/
+
 /** config.json fields that carry or look up credentials; only the endpoints' auths replace them. */
 const DOCKER_CREDENTIAL_FIELDS = ['auths', 'credsStore', 'credHelpers']
 const MAX_DOCKER_CONFIG_BYTES = 1024 * 1024
 
 export interface PrepareExecOptions {
-  /** Where the private temporary directory is made; default the OS temp directory. */
+  /** Where the private temporary directory is made; default $XDG_RUNTIME_DIR, else the OS temp directory (privateTempRoot). */
   tmpRoot?: string
   /** The environment the command starts from: where the user's docker config lives, existing GIT_CONFIG_COUNT. */
   baseEnv?: NodeJS.ProcessEnv
@@ -141,13 +152,13 @@ export async function prepareExecEnvironment(creds: readonly EndpointCredentials
   const baseEnv = options.baseEnv ?? {}
   const kubeconfig = plan.kube.length > 0 ? mergedKubeconfig(plan.kube) : undefined
 
-  const dir = await fs.mkdtemp(path.join(options.tmpRoot ?? os.tmpdir(), 'berth-exec-'))
+  const dir = await makePrivateTempDir('berth-exec-', options.tmpRoot ?? (await privateTempRoot(baseEnv)))
   const cleanupSync = () => rmSync(dir, {recursive: true, force: true})
   const cleanup = () => fs.rm(dir, {recursive: true, force: true})
   const env: Record<string, string> = {BERTH_ENDPOINTS: creds.map((c) => c.name).join(',')}
-  const unset: string[] = []
+  // berth's own secret settings would let the command read every endpoint's secrets, not only these.
+  const unset: string[] = Object.keys(baseEnv).filter((key) => BERTH_PRIVATE.test(key))
   try {
-    await fs.chmod(dir, 0o700)
     if (plan.docker.length > 0) {
       const dockerDir = await privateDir(dir, 'docker')
       const settings = await linkUserDockerConfig(dockerDir, baseEnv)
@@ -163,8 +174,8 @@ export async function prepareExecEnvironment(creds: readonly EndpointCredentials
       env.KUBECONFIG = file
     }
     if (plan.git.length > 0) {
-      // Terminal prompts stay as the user has them: hosts berth has no endpoint for still work.
-      const prepared = await prepareGitCredentials(plan.git.map(gitCredentialOf), dir, {baseEnv, allowTerminalPrompt: true})
+      // The user's helpers and prompts stay as they are for hosts berth has no endpoint for.
+      const prepared = await prepareGitCredentials(plan.git.map(gitCredentialOf), dir, {baseEnv})
       Object.assign(env, prepared.env)
     }
     if (plan.iam) {

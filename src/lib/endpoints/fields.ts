@@ -1,51 +1,76 @@
+import {ValidationError} from '../errors.js'
+import {secretValueProblem} from '../input/secret-input.js'
 import {quote} from '../names.js'
-import type {EndpointType} from './types.js'
+import {UrlRules, normalizeHttpUrl, urlProblem} from '../net/url.js'
+import type {EndpointSpec} from './types.js'
 
 /** Why a value is not acceptable, or undefined. The same text is shown by a prompt and by a flag error. */
 export type Check = (value: string) => string | undefined
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
+/** The keys of an endpoint's plain settings (kept in its spec). */
+export type FieldKey = 'address' | 'username' | 'server' | 'context' | 'url' | 'urlPrefix' | 'accessKeyId'
+/** The keys of endpoint secrets (kept in the secret store). */
+export type SecretKey = 'password' | 'secretAccessKey' | 'kubeconfig'
 
-export interface UrlRules {
-  /** The flag, for messages: "--address". */
+/** A plain setting of an endpoint type: its flag, its prompt, how it is checked and stored. */
+export interface FieldDefinition {
+  key: FieldKey & keyof EndpointSpec
+  /** "--address" */
   flag: string
-  /** "a docker-registry endpoint" */
-  what: string
-  /** Allowed schemes. */
-  schemes: ReadonlyArray<'http' | 'https'>
-  /** Allow http:// for loopback hosts even when only https is allowed (local test servers). */
-  httpOnLoopback?: boolean
-  /** The URL must be only scheme://host[:port] (no path). */
-  originOnly?: boolean
+  prompt: string
+  /** The check shown as the user types and for the flag. */
+  check: Check
+  /**
+   * The parser that reads the value at use (a registry address, a git URL), run after
+   * `check` at input too, so whatever is stored every use accepts, with the same message.
+   */
+  parse?: (value: string) => void
+  /** What is stored for a checked value (URLs: lower-case scheme and host, no trailing "/"). */
+  normalize?: (value: string) => string
+  /** May be absent (kubernetes: the context, when the kubeconfig's current one is used). */
+  optional?: boolean
 }
 
-/** Checks a URL flag value: scheme, host, no credentials, no control characters. */
-export function urlProblem(value: string, rules: UrlRules): string | undefined {
-  const allowed = rules.schemes.map((s) => `${s}://`).join(' or ')
-  if (value.trim() === '') return `${rules.flag} is empty; ${rules.what} needs an ${allowed} URL.`
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0020\u007f]/.test(value)) return `${rules.flag} ${quote(value)} contains spaces or control characters.`
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1]?.toLowerCase()
-  if (!scheme || !value.slice(scheme.length + 1).startsWith('//')) {
-    const bare = value.replace(/^[a-z][a-z0-9+.-]*:\/+/i, '')
-    const example = rules.schemes.includes('https') ? `https://${bare}` : `http://${bare}`
-    return `${rules.flag} ${quote(value)} has no scheme; write it as a URL, e.g. ${example}.`
-  }
-  let url: URL
+/** An endpoint type's secret: where it is kept and the flags that give it. */
+export interface SecretDefinition {
+  key: SecretKey
+  label: string
+  stdinFlag: string
+  envFlag: string
+  prompt: string
+}
+
+/** The problem a field's value has, from its check and then its use-time parser; undefined when it is fine. */
+export function fieldProblem(field: FieldDefinition, value: string): {message: string; hint?: string} | undefined {
+  const problem = field.check(value)
+  if (problem) return {message: problem}
   try {
-    url = new URL(value)
-  } catch {
-    return `${rules.flag} ${quote(value)} is not a valid URL.`
+    field.parse?.(value)
+  } catch (error) {
+    if (error instanceof ValidationError) return {message: error.message, hint: error.hint}
+    throw error
   }
-  const okScheme = (rules.schemes as readonly string[]).includes(scheme) || (scheme === 'http' && rules.httpOnLoopback && LOOPBACK.has(url.hostname))
-  if (!okScheme) {
-    const extra = rules.httpOnLoopback && scheme === 'http' ? ' (http:// is accepted only for 127.0.0.1 and localhost)' : ''
-    return `${rules.flag} ${quote(value)} uses ${scheme}://; ${rules.what} needs ${allowed}${extra}.`
-  }
-  if (!url.hostname) return `${rules.flag} ${quote(value)} has no host.`
-  if (url.username || url.password) return `${rules.flag} must not contain a username or password; give them with --username and a password flag instead.`
-  if (url.search || url.hash) return `${rules.flag} ${quote(value)} must not have a query or fragment.`
-  if (rules.originOnly && url.pathname !== '/' && url.pathname !== '') return `${rules.flag} ${quote(value)} must be only scheme://host[:port], without a path.`
+  return undefined
+}
+
+/** A field's value as stored, after its checks; a ValidationError otherwise. */
+export function acceptField(field: FieldDefinition, value: string): string {
+  const problem = fieldProblem(field, value)
+  if (problem) throw new ValidationError(problem.message, {hint: problem.hint})
+  return field.normalize ? field.normalize(value) : value
+}
+
+/** A URL field: one syntax check, then the use-time parser, stored normalised. */
+export function urlField(key: FieldDefinition['key'], prompt: string, rules: Omit<UrlRules, 'flag'> & {flag: string}, parse?: (value: string) => void): FieldDefinition {
+  return {key, flag: rules.flag, prompt, check: (v) => urlProblem(v, rules), parse, normalize: normalizeHttpUrl}
+}
+
+export function usernameProblem(value: string): string | undefined {
+  if (value === '') return 'The username is empty.'
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) return `The username ${quote(value)} contains control characters.`
+  if (/^\s|\s$/.test(value)) return `The username ${quote(value)} has spaces around it.`
+  if (value.length > 256) return 'The username is longer than 256 characters.'
   return undefined
 }
 
@@ -58,76 +83,25 @@ export function codeartsUsernameProblem(value: string): string | undefined {
   return undefined
 }
 
-export function usernameProblem(value: string): string | undefined {
-  if (value === '') return 'The username is empty.'
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) return `The username ${quote(value)} contains control characters.`
-  if (/^\s|\s$/.test(value)) return `The username ${quote(value)} has spaces around it.`
-  if (value.length > 256) return 'The username is longer than 256 characters.'
-  return undefined
-}
-
 export function accessKeyIdProblem(value: string): string | undefined {
   if (!/^[A-Za-z0-9]{8,128}$/.test(value)) return `The access key id ${quote(value)} is not valid: it must be 8 to 128 letters and digits (e.g. a 20-character AK such as HPUAXXXXXXXXXXXXXXXX).`
   return undefined
 }
 
+/** A one-line secret typed at a prompt: the same check as for --…-stdin, --…-env and credential helpers. */
 export function secretProblem(label: string, value: string): string | undefined {
-  if (value === '') return `The ${label} is empty.`
-  return undefined
+  return secretValueProblem(`The ${label}`, value)
 }
 
-/** A field of an endpoint type, as a flag and as a prompt. */
-export interface FieldDefinition {
-  key: 'address' | 'username' | 'server' | 'url' | 'urlPrefix' | 'accessKeyId'
-  flag: string
-  prompt: string
-  check: Check
-}
+export const USERNAME: FieldDefinition = {key: 'username', flag: '--username', prompt: 'Username', check: usernameProblem}
 
-export interface SecretDefinition {
-  key: 'password' | 'secretAccessKey'
-  label: string
-  stdinFlag: string
-  envFlag: string
-  prompt: string
-}
+export const PASSWORD: SecretDefinition = {key: 'password', label: 'password', stdinFlag: '--password-stdin', envFlag: '--password-env', prompt: 'Password'}
 
-const PASSWORD: SecretDefinition = {key: 'password', label: 'password', stdinFlag: '--password-stdin', envFlag: '--password-env', prompt: 'Password'}
-
-/** The plain fields and the secret of each endpoint type (kubernetes is special: its secret is a kubeconfig). */
-export const TYPE_FIELDS: Record<EndpointType, {title: string; fields: FieldDefinition[]; secret?: SecretDefinition}> = {
-  'docker-registry': {
-    title: 'Docker registry (address, username, password)',
-    fields: [
-      {key: 'address', flag: '--address', prompt: 'Registry address (http:// or https://)', check: (v) => urlProblem(v, {flag: '--address', what: 'a docker-registry endpoint', schemes: ['http', 'https']})},
-      {key: 'username', flag: '--username', prompt: 'Username', check: usernameProblem},
-    ],
-    secret: PASSWORD,
-  },
-  kubernetes: {
-    title: 'Kubernetes cluster (API server URL and kubeconfig)',
-    fields: [{key: 'server', flag: '--server', prompt: 'Kubernetes API server URL', check: (v) => urlProblem(v, {flag: '--server', what: 'a kubernetes endpoint', schemes: ['http', 'https']})}],
-  },
-  git: {
-    title: 'Git repository over HTTPS (URL, username, password or token)',
-    fields: [
-      {key: 'url', flag: '--url', prompt: 'Repository URL (https://…)', check: (v) => urlProblem(v, {flag: '--url', what: 'a git endpoint', schemes: ['https'], httpOnLoopback: true})},
-      {key: 'username', flag: '--username', prompt: 'Username', check: usernameProblem},
-    ],
-    secret: {...PASSWORD, label: 'password or access token', prompt: 'Password or access token'},
-  },
-  iam: {
-    title: 'Cloud IAM access key (AK/SK)',
-    fields: [{key: 'accessKeyId', flag: '--access-key-id', prompt: 'Access key id (AK)', check: accessKeyIdProblem}],
-    secret: {key: 'secretAccessKey', label: 'secret access key', stdinFlag: '--secret-access-key-stdin', envFlag: '--secret-access-key-env', prompt: 'Secret access key (SK)'},
-  },
-  'codearts-repo': {
-    title: 'CodeArts Repo over HTTPS (clone-URL prefix, tenant/iam-user, password)',
-    fields: [
-      {key: 'urlPrefix', flag: '--url-prefix', prompt: 'HTTPS clone-URL prefix (e.g. https://codehub.example.com)', check: (v) => urlProblem(v, {flag: '--url-prefix', what: 'a codearts-repo endpoint', schemes: ['https'], httpOnLoopback: true})},
-      {key: 'username', flag: '--username', prompt: 'Username (tenant/iam-user)', check: codeartsUsernameProblem},
-    ],
-    secret: PASSWORD,
-  },
+/** A field's check for a prompt: the same text as for the flag, without naming a flag the user did not type. */
+export function promptValidate(field: FieldDefinition): (value: string) => string | true {
+  return (value) => {
+    const problem = fieldProblem(field, value)?.message
+    if (problem === undefined) return true
+    return problem.startsWith(`${field.flag} `) ? `The value ${problem.slice(field.flag.length + 1)}` : problem.replace(`${field.flag} `, '')
+  }
 }

@@ -4,15 +4,6 @@ import type {StoredSecretRef} from '../secrets/store.js'
 export const ENDPOINT_TYPES = ['docker-registry', 'kubernetes', 'git', 'iam', 'codearts-repo'] as const
 export type EndpointType = (typeof ENDPOINT_TYPES)[number]
 
-/** The secret fields of each endpoint type; their values live in the secret store, never in the document. */
-export const SECRET_FIELDS: Record<EndpointType, readonly string[]> = {
-  'docker-registry': ['password'],
-  kubernetes: ['kubeconfig'],
-  git: ['password'],
-  iam: ['secretAccessKey'],
-  'codearts-repo': ['password'],
-}
-
 /** What an Endpoint document's spec holds: plain settings and references to its secrets. */
 export interface EndpointSpec {
   type: EndpointType

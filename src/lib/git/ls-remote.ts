@@ -51,18 +51,20 @@ const MAX_STDERR = 64 * 1024
 // or point it at another repository or config.
 export const DROPPED_ENV = /^(GIT_TRACE.*|GIT_CURL_VERBOSE|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|GIT_COMMON_DIR|GIT_ASKPASS|SSH_ASKPASS|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|GIT_CONFIG_PARAMETERS|GIT_REDACT_COOKIES)$/
 
-/** The arguments git is run with: no credentials, the URL after "--". */
+/**
+ * The arguments git is run with: no credentials, the URL after "--". The credential
+ * configuration comes through the environment (prepareGitCredentials with
+ * onlyTheseCredentials): git uses exactly the credentials berth gives it and no helper
+ * of the user's config is asked or told.
+ */
 export function lsRemoteArgs(url: GitHttpUrl): string[] {
-  // An empty credential.helper drops the helpers from the user's config: git must
-  // use exactly the credentials berth gives it (through askpass), and must not
-  // store them anywhere.
-  return ['-c', 'credential.helper=', 'ls-remote', '--symref', '--', url.href]
+  return ['ls-remote', '--symref', '--', url.href]
 }
 
 /**
  * List a remote repository's branches, tags and default branch with
- * `git ls-remote --symref`, the credentials handed over through an askpass script
- * (see askpass.ts), never the URL or argv. Only http(s) transports are allowed
+ * `git ls-remote --symref`, the credentials handed over through a credential helper
+ * for the URL's origin (see askpass.ts), never the URL or argv. Only http(s) transports are allowed
  * (GIT_ALLOW_PROTOCOL), prompts are off, and git is killed after `timeoutMs`.
  * Failures become berth errors naming the step: AuthError (credentials refused),
  * ConnectionError dns/connect/tls/timeout, NotFoundError (no such repository).
@@ -124,7 +126,7 @@ export async function lsRemote(target: LsRemoteTarget, options: LsRemoteOptions 
         child.on('error', (err) => finish(null, err))
         child.on('close', (code) => finish(code))
       }),
-    {parentDir: options.tmpDir, baseEnv},
+    {parentDir: options.tmpDir, baseEnv, onlyTheseCredentials: true},
   )
 
   if (result.spawnError) {
@@ -139,7 +141,7 @@ export async function lsRemote(target: LsRemoteTarget, options: LsRemoteOptions 
     })
   }
   if (result.stdout.length > MAX_STDOUT) throw new ExternalError(`git ls-remote ${url.href} printed more than ${MAX_STDOUT / 1024 / 1024} MiB of refs; stopped.`)
-  if (result.code !== 0) throw classifyGitFailure(result.stderr, {url, password: target.password, username: target.username, name: target.name, exitCode: result.code})
+  if (result.code !== 0) throw classifyGitFailure(result.stderr, {url, name: target.name, exitCode: result.code})
   return parseLsRemote(result.stdout)
 }
 
@@ -182,47 +184,31 @@ function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`
 }
 
-/** `text` with every secret (as is, percent-encoded, and as a Basic auth token) replaced by "***". */
-export function scrubSecrets(text: string, secrets: readonly string[], username?: string): string {
-  let out = text
-  const forms = new Set<string>()
-  for (const secret of secrets) {
-    if (!secret) continue
-    forms.add(secret)
-    forms.add(encodeURIComponent(secret))
-    if (username !== undefined) forms.add(Buffer.from(`${username}:${secret}`).toString('base64'))
-  }
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('***')
-  return out
-}
-
 export interface GitFailureContext {
   url: GitHttpUrl
-  /** Scrubbed from anything quoted (also percent-encoded and inside a Basic token). */
-  password: string
-  username?: string
   name?: string
   exitCode?: number | null
 }
 
 /**
- * Turn git's stderr into a berth error naming the failed step. The stderr quoted
- * in messages has every secret scrubbed from it.
+ * Turn git's stderr into a berth error naming the failed step.
+ * Secrets stay out of the message by construction, not by masking: only git's own
+ * "fatal:"/"error:" lines are quoted, and git never holds the credentials in a URL or
+ * argument (they reach it through the credential helper) nor prints them; what the server
+ * wrote ("remote:" lines) is never quoted.
  */
 export function classifyGitFailure(stderr: string, context: GitFailureContext): BerthError {
   const {url} = context
-  // Recognise on git's own text; scrub only what is quoted (scrubbing first would mangle
-  // the words matched on when the password is short).
   const lines = stderr
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '')
   const fatal = lines.filter((l) => /^(fatal|error):/.test(l)).map((l) => l.replace(/^(fatal|error):\s*/, ''))
-  const rawDetail = fatal.at(-1) ?? lines.at(-1) ?? `git exited with ${context.exitCode ?? 'a signal'}`
+  const rawDetail = fatal.at(-1) ?? `git exited with ${context.exitCode ?? 'a signal'}`
   // curl's own message after "unable to access '<url>': ".
   const rawReason = /unable to access '[^']*':\s*(.*)$/.exec(rawDetail)?.[1] ?? rawDetail
-  // The server's words (remote: lines) are quoted too: no terminal escapes, bounded length.
-  const safe = (text: string) => printable(scrubSecrets(text, [context.password], context.username), 400)
+  // Quoted lines can still carry bytes from the server (curl's reason, "bad line length character: …"): no terminal escapes, bounded length.
+  const safe = (text: string) => printable(text, 400)
   const detail = safe(rawDetail)
   const reason = safe(rawReason)
   const all = stderr

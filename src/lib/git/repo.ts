@@ -2,10 +2,12 @@
  * git operations on a local repository that talk to a remote with an endpoint's
  * credentials: fetch one revision into a cached bare repository, read files of a commit
  * without a checkout, commit and push one file. Run like ls-remote.ts (timeout, the
- * whole process group killed, stderr scrubbed); the credentials reach git only through
- * gitCredentialEnv (the askpass files), never the URL, argv or .git/config.
+ * whole process group killed, only git's own error lines quoted); the credentials reach git only through
+ * withGitCredentialEnv (a credential helper configured for the remote's origin only,
+ * answering git's own credential protocol), never the URL, argv or .git/config.
  */
 import {spawn} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {promises as fs} from 'node:fs'
 import path from 'node:path'
 
@@ -13,7 +15,7 @@ import {ExternalError, NotFoundError, ValidationError} from '../errors.js'
 import {printable} from '../names.js'
 import {ConnectionError} from '../net/errors.js'
 import {GitCredential, withGitCredentials} from './askpass.js'
-import {DROPPED_ENV, classifyGitFailure, scrubSecrets} from './ls-remote.js'
+import {DROPPED_ENV, classifyGitFailure} from './ls-remote.js'
 import {parseGitHttpUrl} from './url.js'
 
 export interface GitRemote extends GitCredential {
@@ -31,11 +33,12 @@ interface GitRun {
 
 /**
  * The one place that hands credentials to git for these operations: swap this to change
- * the mechanism (today: withGitCredentials' askpass script and 0600 files, removed after).
+ * the mechanism (today: withGitCredentials' per-origin credential helper and 0600 files, removed after).
+ * Only these credentials: the user's own helpers and askpass are not asked.
  */
 export async function withGitCredentialEnv<R>(remote: GitCredential | undefined, fn: (env: Record<string, string>) => Promise<R>): Promise<R> {
   if (!remote) return fn({GIT_TERMINAL_PROMPT: '0'})
-  return withGitCredentials(remote, ({env}) => fn(env), {baseEnv: process.env})
+  return withGitCredentials(remote, ({env}) => fn(env), {baseEnv: process.env, onlyTheseCredentials: true})
 }
 
 const MAX_OUTPUT = 256 * 1024 * 1024
@@ -100,8 +103,9 @@ function checkRun(run: GitRun, what: string, remote?: GitRemote): void {
   }
   if (run.timedOut) throw new ConnectionError('timeout', `${what} did not finish in time; it was stopped.`, {hint: 'Check the address and the network path to the Git server.'})
   if (run.code === 0) return
-  if (remote) throw classifyGitFailure(run.stderr, {url: parseGitHttpUrl(remote.url), password: remote.password, username: remote.username, name: remote.name, exitCode: run.code})
-  const detail = printable(scrubSecrets(run.stderr.trim().split('\n').at(-1) ?? '', remote ? [(remote as GitRemote).password] : []), 300)
+  if (remote) throw classifyGitFailure(run.stderr, {url: parseGitHttpUrl(remote.url), name: remote.name, exitCode: run.code})
+  // No remote, no credentials: git's last line, printable and bounded.
+  const detail = printable(run.stderr.trim().split('\n').at(-1) ?? '', 300)
   throw new ExternalError(`${what} failed: ${detail || `git exited with ${run.code}`}`)
 }
 
@@ -115,15 +119,44 @@ export async function fetchRevision(remote: GitRemote, revision: string, dir: st
   await fs.mkdir(dir, {recursive: true, mode: 0o700})
   if (!(await exists(path.join(dir, 'HEAD')))) checkRun(await runGit(['init', '-q', '--bare', '.'], {cwd: dir}), 'git init')
   const url = parseGitHttpUrl(remote.url).href
-  // Straight into a ref, so a later gc keeps the commit while it is in use.
-  const run = await runGit(['fetch', '-q', '--no-tags', '--depth=1', '--', url, `+${revision}:refs/berth/last`], {cwd: dir, remote})
+  // Straight into a ref of its own per revision: a later gc keeps the commit, and two syncs of
+  // different revisions sharing this clone do not read each other's result.
+  const ref = `refs/berth/rev/${createHash('sha256').update(revision).digest('hex').slice(0, 24)}`
+  const fetch = () => runGit(['fetch', '-q', '--no-tags', '--depth=1', '--', url, `+${revision}:${ref}`], {cwd: dir, remote})
+  let run = await fetch()
+  // Another berth fetching into the same clone holds its lock (shallow.lock, a ref lock): once more.
+  if (run.code !== 0 && /\.lock'?:? File exists|Unable to create '[^']*\.lock'/i.test(run.stderr)) {
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    run = await fetch()
+  }
   if (run.code !== 0 && !run.timedOut && /couldn't find remote ref|not our ref|unadvertised object|no such remote ref|invalid refspec|bad object/i.test(run.stderr)) {
     throw new NotFoundError(`Revision "${revision}" does not exist in ${url}.`, {hint: 'Use a branch, a tag, HEAD or a full commit id that the repository has.'})
   }
   checkRun(run, `git fetch ${url}`, remote)
-  const head = await runGit(['rev-parse', '--verify', 'refs/berth/last^{commit}'], {cwd: dir})
+  const head = await runGit(['rev-parse', '--verify', `${ref}^{commit}`], {cwd: dir})
   checkRun(head, 'git rev-parse')
   return head.stdout.toString('utf8').trim()
+}
+
+/**
+ * The commit a branch, tag or HEAD of the remote points to now (`git ls-remote`: one request,
+ * no pack negotiation), or undefined when no ref of that name exists (fetchRevision then
+ * gives the error). A full commit id is returned as is.
+ */
+export async function resolveRemoteRevision(remote: GitRemote, revision: string, cwd: string): Promise<string | undefined> {
+  if (/^[0-9a-f]{40}$/.test(revision)) return revision
+  if (!revision || revision.startsWith('-') || /[\s\0]/.test(revision)) throw new ValidationError(`Revision ${JSON.stringify(revision)} is not a valid git revision.`)
+  const url = parseGitHttpUrl(remote.url).href
+  const run = await runGit(['ls-remote', '--', url, revision], {cwd, remote})
+  checkRun(run, `git ls-remote ${url}`, remote)
+  const refs = new Map<string, string>()
+  for (const line of run.stdout.toString('utf8').split('\n')) {
+    const [sha, ref] = line.split('\t')
+    if (sha && ref) refs.set(ref, sha)
+  }
+  const wanted = revision.startsWith('refs/') || revision === 'HEAD' ? [revision] : [`refs/heads/${revision}`, `refs/tags/${revision}^{}`, `refs/tags/${revision}`]
+  for (const ref of wanted) if (refs.has(ref)) return refs.get(ref)
+  return undefined
 }
 
 export interface TreeFile {

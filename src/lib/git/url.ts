@@ -1,5 +1,6 @@
 import {ValidationError} from '../errors.js'
 import {quote} from '../names.js'
+import {isLoopbackHost, portProblem} from '../net/url.js'
 
 /** A repository URL (or URL prefix) that berth is willing to hand to git. */
 export interface GitHttpUrl {
@@ -23,13 +24,7 @@ const WHITESPACE = /\s/
 // otherwise accept "https:host" and "https:///host".
 const SHAPE = /^https?:\/\/[^/\\?#\s]/i
 
-/** True for hosts that can only be this machine: localhost, 127.0.0.0/8, ::1. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '')
-  if (h === 'localhost' || h.endsWith('.localhost')) return true
-  if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
-}
+export {isLoopbackHost}
 
 /**
  * Check a Git repository URL (or a URL prefix) before it reaches git, and return
@@ -66,6 +61,8 @@ export function parseGitHttpUrl(value: string, what = 'repository URL'): GitHttp
     throw fail('it is not a valid URL')
   }
   if (!url.hostname) throw fail('it has no host')
+  const badPort = portProblem(url)
+  if (badPort) throw fail(badPort)
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw fail('http is allowed only for this machine (localhost, 127.0.0.1, ::1)', `Use https://${url.host}${url.pathname === '/' ? '' : url.pathname}.`)
   }

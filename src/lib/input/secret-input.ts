@@ -1,6 +1,6 @@
 import type {Readable} from 'node:stream'
 
-import {UsageError} from '../errors.js'
+import {UsageError, ValidationError} from '../errors.js'
 
 /** How a command may receive one secret: never as a plain flag value. */
 export interface SecretSource {
@@ -36,27 +36,59 @@ export async function readSecretFromFlags(source: SecretSource, deps: SecretInpu
     if (value === undefined || value === '') {
       throw new UsageError(`${source.envFlag} names ${source.envVar}, but that environment variable is not set or is empty.`)
     }
+    if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) throw new ValidationError(`${source.envVar} holds more than ${MAX_SECRET_BYTES} bytes; that is not a secret berth can store.`)
+    assertSecretValue(`The ${source.label} in ${source.envVar}`, value)
     return value
   }
   if (source.fromStdin) {
-    const value = await readAll(deps.stdin)
+    const value = await readAll(deps.stdin, source.label)
     if (value === '') throw new UsageError(`${source.stdinFlag} was given but stdin was empty; pipe the ${source.label} in, e.g. printf %s "$TOKEN" | berth … ${source.stdinFlag}.`)
+    assertSecretValue(`The ${source.label} on stdin`, value)
     return value
   }
   return undefined
 }
 
-async function readAll(stream: Readable): Promise<string> {
+/**
+ * Why a one-line secret (a password, token or secret key) cannot be stored as given, or
+ * undefined. The one check for every way a secret arrives (stdin, a variable, a prompt, a
+ * credential helper), so what is accepted once is accepted at every use: git's credential
+ * protocol, docker's auth and HTTP Basic cannot carry a line break or a NUL, and U+FFFD is
+ * what invalid UTF-8 turns into. `what` starts the message, e.g. "The password on stdin".
+ */
+export function secretValueProblem(what: string, value: string): string | undefined {
+  if (value === '') return `${what} is empty.`
+  if (value.includes('\0')) return `${what} contains a NUL byte, which no tool berth hands it to can carry.`
+  if (/[\r\n]/.test(value)) return `${what} contains a line break; a password, token or key is one line (git and docker cannot be given one with a line break).`
+  if (value.includes('\uFFFD')) return `${what} contains U+FFFD, the replacement for bytes that are not UTF-8; give the secret as UTF-8 text.`
+  if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) return `${what} is longer than ${MAX_SECRET_BYTES} bytes; that is not a secret berth can store.`
+  return undefined
+}
+
+/** Throws a ValidationError (exit 2) when secretValueProblem finds one. */
+export function assertSecretValue(what: string, value: string): void {
+  const problem = secretValueProblem(what, value)
+  if (problem) throw new ValidationError(problem)
+}
+
+async function readAll(stream: Readable, label: string): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of stream) {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))
     size += buf.length
-    if (size > MAX_SECRET_BYTES) throw new UsageError(`stdin holds more than ${MAX_SECRET_BYTES} bytes; that is not a secret berth can store.`)
+    if (size > MAX_SECRET_BYTES) throw new ValidationError(`stdin holds more than ${MAX_SECRET_BYTES} bytes; that is not a secret berth can store.`)
     chunks.push(buf)
   }
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true}).decode(Buffer.concat(chunks))
+  } catch {
+    // Never echoed: it is a secret. Decoding it leniently would store something else than was given.
+    throw new ValidationError(`The ${label} on stdin is not valid UTF-8; give the secret as UTF-8 text.`)
+  }
   // One trailing newline is what `echo` adds; a secret does not end in one.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  return text.replace(/\r?\n$/, '')
 }
 
 /** Collects every missing input so a script gets one error naming all of them. */

@@ -9,7 +9,7 @@ import {isDeepStrictEqual} from 'node:util'
 
 import {ValidationError} from '../errors.js'
 import {KubeApiError, KubeClient, KubeForbiddenError} from './client.js'
-import {ApiResource, KubeObject, ObjectRef, comparable, describeRef, forgetDiscovery, mapLimit, refKey, refOf, resolveResource, resourcePath} from './resources.js'
+import {ApiResource, KubeObject, ObjectRef, comparable, describeRef, forgetDiscovery, mapLimit, refKey, refOf, resolveResource, resourcePath, sameForManager} from './resources.js'
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged'
 
@@ -39,6 +39,12 @@ export interface ApplyOptions extends Omit<PlanApplyOptions, 'objects'> {
   onApplied?: (applied: AppliedObject) => void
   /** A plan from planApply, to skip planning again (the objects options are then ignored). */
   plan?: PlannedObject[]
+  /**
+   * The caller's knowledge that an object is already applied exactly as planned (e.g. the
+   * same manifest as last time, and the live object's fields for this manager untouched
+   * since): true skips its request and reports it unchanged.
+   */
+  unchanged?: (planned: PlannedObject, live: KubeObject) => boolean
 }
 
 /** An object ready to apply: namespace placed, labels added, its resource known. */
@@ -188,7 +194,11 @@ export async function applyObjects(client: KubeClient, options: ApplyOptions): P
   for (const phase of [...phases.keys()].sort((a, b) => a - b)) {
     const items = phases.get(phase) ?? []
     await mapLimit(items, concurrency, async (item) => {
-      const applied = await applyOne(client, item, {fieldManager, force: options.forceConflicts, dryRun: options.dryRun, skipServer: options.dryRun && item.ref.namespace !== undefined && missingNamespaces.has(item.ref.namespace)}, before)
+      const previous = before.get(refKey(item.ref))
+      const applied =
+        previous && options.unchanged?.(item, previous)
+          ? {ref: item.ref, action: 'unchanged' as const, live: previous}
+          : await applyOne(client, item, {fieldManager, force: options.forceConflicts, dryRun: options.dryRun, skipServer: options.dryRun && item.ref.namespace !== undefined && missingNamespaces.has(item.ref.namespace)}, before)
       results.set(item, applied)
       options.onApplied?.(applied)
     })
@@ -256,8 +266,14 @@ async function applyOne(
   let result: ApplyAction
   if (response.status === 201 || previous === null) result = 'created'
   else if (previous === undefined) result = 'configured'
-  // The same resourceVersion, or (a controller wrote status meanwhile) the same object without status and server fields.
-  else if (previous.metadata.resourceVersion === response.body.metadata.resourceVersion || isDeepStrictEqual(comparable(previous), comparable(response.body))) result = 'unchanged'
+  // The same resourceVersion; or a controller wrote meanwhile (status, or an annotation such as
+  // deployment.kubernetes.io/revision) while berth's own fields stayed as they were.
+  else if (
+    previous.metadata.resourceVersion === response.body.metadata.resourceVersion ||
+    isDeepStrictEqual(comparable(previous), comparable(response.body)) ||
+    sameForManager(previous, response.body, item.object, options.fieldManager)
+  )
+    result = 'unchanged'
   else result = 'configured'
   return {ref: item.ref, action: result, live: response.body}
 }

@@ -331,7 +331,7 @@ export async function minifyKubeconfig(config: Kubeconfig, contextName: string, 
       return
     }
     const file = path.resolve(options.baseDir, ref)
-    const content = await readBoundedFile(file, `the ${fileField} file ${file} named by ${owner} in ${source}`)
+    const {content} = await readBoundedFile(file, `the ${fileField} file ${file} named by ${owner} in ${source}`)
     if (encode === 'base64') {
       fields[dataField] = content.toString('base64')
     } else {
@@ -408,8 +408,9 @@ export function currentContextKubeconfigPath(env: NodeJS.ProcessEnv, homeDir: st
 /** Read and parse a kubeconfig file. `source` names it in messages; default the path. */
 export async function readKubeconfigFile(file: string, source: string = file): Promise<{config: Kubeconfig; baseDir: string}> {
   const absolute = path.resolve(file)
-  const content = await readBoundedFile(absolute, `the kubeconfig file ${absolute}`)
-  return {config: parseKubeconfig(content.toString('utf8'), source), baseDir: path.dirname(absolute)}
+  const {content, regular} = await readBoundedFile(absolute, `the kubeconfig file ${absolute}`, {pipes: true})
+  // Relative paths in a kubeconfig from a pipe (/dev/stdin, <(…)) are relative to the working directory.
+  return {config: parseKubeconfig(content.toString('utf8'), source), baseDir: regular ? path.dirname(absolute) : process.cwd()}
 }
 
 export interface PrepareKubeconfigOptions {
@@ -474,18 +475,61 @@ function pluginOf(user: KubeconfigUser): string | undefined {
 }
 
 /** Read a regular file of at most MAX_FILE_BYTES; `what` describes it for errors. */
-async function readBoundedFile(file: string, what: string): Promise<Buffer> {
+const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0'])
+
+/** What was read from pipes (/dev/stdin, <(…)) in this process: a pipe can be read only once, and a command may need the file twice. */
+const readFromPipes = new Map<string, Buffer>()
+
+/**
+ * A file's content, at most MAX_FILE_BYTES: a regular file, or with `pipes` (the kubeconfig
+ * itself, not the files it names) a pipe or character device such as /dev/stdin or a
+ * shell's <(…), read once to its end.
+ */
+async function readBoundedFile(file: string, what: string, options: {pipes?: boolean} = {}): Promise<{content: Buffer; regular: boolean}> {
+  const piped = options.pipes ? readFromPipes.get(file) : undefined
+  if (piped) return {content: piped, regular: false}
+  const tooLarge = () => new ValidationError(`Could not read ${what}: it is larger than ${MAX_FILE_BYTES} bytes.`)
   let handle
   try {
     handle = await open(file, 'r')
   } catch (error) {
+    // Linux cannot reopen a socket through /dev/stdin (ENXIO): read standard input itself.
+    if (options.pipes && (error as NodeJS.ErrnoException).code === 'ENXIO' && STDIN_PATHS.has(file)) {
+      const chunks: Buffer[] = []
+      let size = 0
+      for await (const chunk of process.stdin) {
+        size += (chunk as Buffer).length
+        if (size > MAX_FILE_BYTES) throw tooLarge()
+        chunks.push(chunk as Buffer)
+      }
+      const content = Buffer.concat(chunks)
+      readFromPipes.set(file, content)
+      return {content, regular: false}
+    }
     throw new ValidationError(`Could not read ${what}: ${describeFsError(error)}.`, {cause: error})
   }
   try {
     const stat = await handle.stat()
-    if (!stat.isFile()) throw new ValidationError(`Could not read ${what}: it is not a regular file.`)
-    if (stat.size > MAX_FILE_BYTES) throw new ValidationError(`Could not read ${what}: it is larger than ${MAX_FILE_BYTES} bytes.`)
-    return await handle.readFile()
+    if (stat.isFile()) {
+      if (stat.size > MAX_FILE_BYTES) throw tooLarge()
+      return {content: await handle.readFile(), regular: true}
+    }
+    if (stat.isDirectory()) throw new ValidationError(`Could not read ${what}: it is a directory.`)
+    if (!options.pipes || (!stat.isFIFO() && !stat.isCharacterDevice() && !stat.isSocket())) {
+      throw new ValidationError(`Could not read ${what}: it is not a regular file${options.pipes ? ' or a pipe' : ''}.`)
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    for (;;) {
+      const {bytesRead, buffer} = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, null)
+      if (bytesRead === 0) break
+      size += bytesRead
+      if (size > MAX_FILE_BYTES) throw tooLarge()
+      chunks.push(buffer.subarray(0, bytesRead))
+    }
+    const content = Buffer.concat(chunks)
+    readFromPipes.set(file, content)
+    return {content, regular: false}
   } catch (error) {
     if (error instanceof ValidationError) throw error
     throw new ValidationError(`Could not read ${what}: ${describeFsError(error)}.`, {cause: error})

@@ -1,8 +1,11 @@
+import {isDeepStrictEqual} from 'node:util'
 /**
  * Kubernetes objects as plain JSON, their identities, and API discovery (which
  * resource serves a kind, and whether it is namespaced), cached per API server for
  * the life of the process so an apply of hundreds of objects asks once per group-version.
  */
+import {createHash} from 'node:crypto'
+
 import {ValidationError} from '../errors.js'
 import {KubeApiError, KubeClient} from './client.js'
 
@@ -171,4 +174,49 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
   if (failed !== undefined) throw failed
   return results
+}
+
+/**
+ * A hash of the fields `manager` owns through apply on a live object (its managedFields
+ * entry): unchanged while nobody else takes or changes those fields, so together with the
+ * manifest's own digest it tells that re-applying would change nothing.
+ */
+export function managedFieldsHash(live: KubeObject, manager: string): string | undefined {
+  const entries = (live.metadata.managedFields ?? []) as Array<{manager?: string; operation?: string; fieldsV1?: unknown}>
+  const mine = entries.find((e) => e.manager === manager && e.operation === 'Apply')
+  return mine ? createHash('sha256').update(JSON.stringify(mine.fieldsV1 ?? {})).digest('hex').slice(0, 32) : undefined
+}
+
+/**
+ * The parts of a live object at the paths a manifest sets: maps are followed key by key,
+ * anything else (a scalar, a list) is taken whole. Fields a controller adds beside the
+ * manifest's (an annotation such as deployment.kubernetes.io/revision) are left out.
+ */
+export function projectOnto(live: unknown, shape: unknown): unknown {
+  if (typeof shape !== 'object' || shape === null || Array.isArray(shape)) return live
+  if (typeof live !== 'object' || live === null || Array.isArray(live)) return live
+  const projected: Record<string, unknown> = {}
+  for (const [key, inner] of Object.entries(shape)) {
+    if (key in live) projected[key] = projectOnto((live as Record<string, unknown>)[key], inner)
+  }
+  return projected
+}
+
+/**
+ * Whether an apply of `manifest` by `manager` changed nothing between `before` and
+ * `after`, even when another writer changed the object meanwhile: the manager owns the
+ * same fields (nothing added or dropped) and every field the manifest sets reads the same.
+ */
+export function sameForManager(before: KubeObject, after: KubeObject, manifest: KubeObject, manager: string): boolean {
+  const ownedBefore = managedFieldsHash(before, manager)
+  if (ownedBefore === undefined || ownedBefore !== managedFieldsHash(after, manager)) return false
+  const shape = {...manifest, metadata: {...manifest.metadata}} as KubeObject
+  delete shape.status
+  for (const field of SERVER_METADATA) delete shape.metadata[field]
+  return isDeepStrictEqual(projectOnto(before, shape), projectOnto(after, shape))
+}
+
+/** A digest of an object as it will be sent (for "same manifest as last time"). */
+export function objectDigest(object: KubeObject): string {
+  return createHash('sha256').update(JSON.stringify(object)).digest('hex').slice(0, 32)
 }

@@ -3,12 +3,27 @@ import {AuthError, BerthError, ExternalError, messageOf} from '../errors.js'
 /** The step of a connection that failed, named in every connection error. */
 export type FailedStep = 'dns' | 'connect' | 'tls' | 'timeout' | 'auth' | 'forbidden' | 'http' | 'protocol'
 
-export class ConnectionError extends ExternalError {
-  readonly step: FailedStep
+/** A connection failed at `step`; --json shows {"code": "connection", "step": …}. Exit 1. */
+export class ConnectionError extends BerthError {
+  override readonly step: FailedStep
   constructor(step: FailedStep, message: string, options: {hint?: string; cause?: unknown} = {}) {
+    super('connection', 1, message, options)
+    this.step = step
+  }
+}
+
+/** A server refused the credentials (HTTP 401) or the access (403): code "auth", step "auth" or "forbidden". Exit 1. */
+export class CredentialsRefusedError extends AuthError {
+  override readonly step: 'auth' | 'forbidden'
+  constructor(step: 'auth' | 'forbidden', message: string, options: {hint?: string; cause?: unknown} = {}) {
     super(message, options)
     this.step = step
   }
+}
+
+/** The failed step of an error, when it names one (ConnectionError, CredentialsRefusedError). */
+export function failedStep(err: unknown): FailedStep | undefined {
+  return err instanceof ConnectionError || err instanceof CredentialsRefusedError ? err.step : undefined
 }
 
 const TLS_CODES = new Set([
@@ -72,7 +87,7 @@ export function classifyNetworkError(err: unknown, target: string): BerthError {
 
 /** The error for an HTTP status that means the credentials were refused. */
 export function httpAuthError(status: number, target: string, hint?: string): BerthError {
-  if (status === 401) return new AuthError(`${target} rejected the credentials (HTTP 401 Unauthorized).`, {hint: hint ?? 'Check the username and password, then: berth endpoint update NAME'})
-  if (status === 403) return new AuthError(`${target} accepted the credentials but refused access (HTTP 403 Forbidden).`, {hint: hint ?? 'The account lacks the permission needed; grant it or use another account.'})
+  if (status === 401) return new CredentialsRefusedError('auth', `${target} rejected the credentials (HTTP 401 Unauthorized).`, {hint: hint ?? 'Check the username and password, then: berth endpoint update NAME'})
+  if (status === 403) return new CredentialsRefusedError('forbidden', `${target} accepted the credentials but refused access (HTTP 403 Forbidden).`, {hint: hint ?? 'The account lacks the permission needed; grant it or use another account.'})
   return new ExternalError(`${target} answered HTTP ${status}.`)
 }

@@ -1,5 +1,6 @@
 import {ValidationError} from '../errors.js'
 import {printable} from '../names.js'
+import {portProblem} from '../net/url.js'
 
 /** The key docker keeps Docker Hub credentials under, in config.json auths and with credential helpers. */
 export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/'
@@ -45,6 +46,8 @@ export function parseRegistryAddress(address: string): RegistryAddress {
     throw new ValidationError(`Invalid registry address ${shown}: the scheme must be http or https, not ${url.protocol.slice(0, -1)}.`)
   }
   if (url.search || url.hash) throw new ValidationError(`Invalid registry address ${shown}: it must not have a query or fragment.`)
+  const badPort = portProblem(url)
+  if (badPort) throw new ValidationError(`Invalid registry address ${shown}: ${badPort}.`, {hint: 'Give the registry\'s real port, e.g. http://127.0.0.1:5000.'})
   const path = url.pathname.replace(/\/+$/, '')
   if (path !== '' && path !== '/v1' && path !== '/v2') {
     throw new ValidationError(`Invalid registry address ${shown}: a registry is addressed by its host and port only, not a path (${printable(url.pathname)}).`, {

@@ -145,3 +145,23 @@ export function parseAuthChallenges(header: string): AuthChallenge[] {
 export function findChallenge(challenges: AuthChallenge[], scheme: string): AuthChallenge | undefined {
   return challenges.find((c) => c.scheme.toLowerCase() === scheme.toLowerCase())
 }
+
+/**
+ * Where a Bearer challenge's realm points, checked before anything is sent there: an
+ * http(s) URL, and never http when the registry was reached over https (the Basic
+ * credentials would cross the network in clear text; docker sends them, berth refuses).
+ * Returns the URL, or why it is refused.
+ */
+export function checkTokenRealm(realm: string | undefined, registryUrl: URL): {url: URL} | {problem: string} {
+  let url: URL
+  try {
+    url = new URL(realm ?? '')
+  } catch {
+    return {problem: `a Bearer challenge without a usable realm (${realm === undefined ? 'none' : JSON.stringify(realm)})`}
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return {problem: `a Bearer realm that is not http(s): ${url.protocol}`}
+  if (url.protocol === 'http:' && registryUrl.protocol === 'https:') {
+    return {problem: `a Bearer realm over plain http (${url.origin}${url.pathname}) although the registry itself is https; berth does not send the credentials down to http`}
+  }
+  return {url}
+}

@@ -1,7 +1,8 @@
 import {AuthError, BerthError, ExternalError, NotFoundError} from '../errors.js'
 import {ConnectionError, classifyNetworkError, httpAuthError} from '../net/errors.js'
+import {HttpFetch, httpFetch} from '../net/http.js'
 import {RegistryAddress, parseRegistryAddress} from './address.js'
-import {AuthChallenge, findChallenge, parseAuthChallenges} from './challenge.js'
+import {AuthChallenge, checkTokenRealm, findChallenge, parseAuthChallenges} from './challenge.js'
 import {nextLinkUrl} from './link.js'
 import {assertRepositoryName} from './reference.js'
 
@@ -14,8 +15,8 @@ export interface RegistryClientOptions {
   password?: string
   /** Per request, headers and body (default 15 s). */
   timeoutMs?: number
-  /** Replaceable in tests; Node's fetch by default. */
-  fetch?: typeof fetch
+  /** Replaceable in tests; httpFetch (fetch without the bad-port list) by default. */
+  fetch?: HttpFetch
 }
 
 export interface PingResult {
@@ -58,7 +59,7 @@ export class RegistryClient {
   private readonly username: string
   private readonly password: string
   private readonly timeoutMs: number
-  private readonly fetchFn: typeof fetch
+  private readonly fetchFn: HttpFetch
   private readonly target: string
   private scheme?: AuthScheme
   private basicHeader?: string
@@ -71,27 +72,38 @@ export class RegistryClient {
     this.username = options.username ?? ''
     this.password = options.password ?? ''
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    this.fetchFn = options.fetch ?? fetch
+    this.fetchFn = options.fetch ?? httpFetch
     this.target = `registry ${new URL(this.address.baseUrl).host}`
   }
 
-  /** GET /v2/: is this a registry, which auth does it ask for, are the credentials accepted. */
+  /**
+   * GET /v2/: is this a registry, which auth does it ask for, are the credentials accepted.
+   * A registry is recognised as the distribution spec defines it: a
+   * `Docker-Distribution-API-Version: registry/2.0` header, or a 401 with a Bearer token
+   * challenge. Any other server answering /v2/ (a web page, a Basic-auth proxy without the
+   * header) is refused with a ConnectionError (step "protocol").
+   */
   async ping(): Promise<PingResult> {
     const url = new URL('/v2/', this.address.baseUrl)
     let res = await this.send(url, {})
     let apiVersion = res.headers.get('docker-distribution-api-version')
+    let tokenChallenge = false
     if (res.status === 401) {
+      tokenChallenge = findChallenge(parseAuthChallenges(res.headers.get('www-authenticate') ?? ''), 'bearer') !== undefined
       await this.authenticate(res, undefined)
       res = await this.send(url, this.authHeaders(undefined))
       apiVersion = res.headers.get('docker-distribution-api-version') ?? apiVersion
-      if (res.status === 200) {
-        await discard(res)
-        return {apiVersion, authScheme: this.scheme ?? 'none', credentialsAccepted: true, ...(this.tokenServer ? {tokenServer: this.tokenServer} : {})}
-      }
     }
     await discard(res)
-    if (res.status === 200) return {apiVersion, authScheme: 'none', credentialsAccepted: false}
-    throw this.statusError(res.status, 'GET /v2/')
+    if (res.status !== 200) throw this.statusError(res.status, 'GET /v2/')
+    if (!isRegistryApiVersion(apiVersion) && !tokenChallenge) {
+      const sent = apiVersion === null ? 'no Docker-Distribution-API-Version header' : `Docker-Distribution-API-Version ${JSON.stringify(apiVersion)}`
+      throw new ConnectionError('protocol', `${this.target} answered GET /v2/, but this does not look like a registry API (${sent}, and no registry token challenge).`, {
+        hint: 'The address must be the root of a Docker registry (distribution API v2), e.g. https://registry.example.com or http://127.0.0.1:5000.',
+      })
+    }
+    const authScheme = this.scheme ?? 'none'
+    return {apiVersion, authScheme, credentialsAccepted: authScheme !== 'none', ...(this.tokenServer ? {tokenServer: this.tokenServer} : {})}
   }
 
   /**
@@ -146,7 +158,7 @@ export class RegistryClient {
         throw this.statusError(res.status, `listing ${request.what}`)
       }
       const page = (await readPage(res, this.target, request.field)).sort(byCodePoint)
-      const next = nextLinkUrl(res.headers.get('link'), url)
+      const next = nextLinkUrl(res.headers.get('link'), url, this.target)
       for (const item of page) {
         if (items.length >= limit) {
           truncated = true
@@ -213,14 +225,13 @@ export class RegistryClient {
 
   /** A token from the Bearer challenge's realm, for the challenge's scope and ours. */
   private async fetchToken(challenge: AuthChallenge, scope: string | undefined): Promise<string> {
-    const realm = challenge.params.realm
-    let url: URL
-    try {
-      url = new URL(realm ?? '')
-    } catch {
-      throw new ConnectionError('protocol', `${this.target} sent a Bearer challenge without a usable realm (${realm === undefined ? 'none' : JSON.stringify(realm)}).`)
+    const realm = checkTokenRealm(challenge.params.realm, new URL(this.address.baseUrl))
+    if ('problem' in realm) {
+      throw new ConnectionError('protocol', `${this.target} sent ${realm.problem}.`, {
+        hint: 'Have the registry\'s token realm served over https. Only a registry that is itself configured as http:// may use an http realm.',
+      })
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConnectionError('protocol', `${this.target} sent a Bearer realm that is not http(s): ${url.protocol}`)
+    const {url} = realm
     const tokenServer = `${url.origin}${url.pathname}`
     const target = `token server ${tokenServer} for ${this.target}`
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service)
@@ -279,6 +290,11 @@ export class RegistryClient {
     }
     return new ConnectionError('http', `${this.target} answered HTTP ${status} to ${doing}.`)
   }
+}
+
+/** "registry/2.0", and later minor versions of the v2 API. */
+function isRegistryApiVersion(value: string | null): boolean {
+  return value !== null && value.split(/[\s,]+/).some((v) => /^registry\/2\.\d+$/i.test(v))
 }
 
 function basicAuth(username: string, password: string): string {

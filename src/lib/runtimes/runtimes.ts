@@ -41,6 +41,8 @@ export interface SyncedResource {
   action: string
   /** sha256 of berth's managed fields after the apply: a different hash later means drift. */
   fieldsHash?: string
+  /** sha256 of the object as applied (manifest, namespace and labels). */
+  digest?: string
 }
 
 export interface RuntimeStatus {
@@ -65,15 +67,23 @@ export interface RuntimeStatus {
 
 export type RuntimeDocument = BerthDocument<RuntimeSpec, RuntimeStatus>
 
-/** "configured apps/v1 Deployment dr-dev/api-server 3f2a…": action, apiVersion, kind, namespace/name (or name), fields hash or "-". */
+/** "configured apps/v1 Deployment dr-dev/api-server 3f2a… 9b1c…": action, apiVersion, kind, namespace/name (or name), fields hash and digest or "-". */
 export function encodeResource(resource: SyncedResource): string {
-  return [resource.action, resource.apiVersion, resource.kind, resource.namespace ? `${resource.namespace}/${resource.name}` : resource.name, resource.fieldsHash ?? '-'].join(' ')
+  return [resource.action, resource.apiVersion, resource.kind, resource.namespace ? `${resource.namespace}/${resource.name}` : resource.name, resource.fieldsHash ?? '-', resource.digest ?? '-'].join(' ')
 }
 
 export function decodeResource(line: string): SyncedResource {
-  const [action = '', apiVersion = '', kind = '', where = '', hash = '-'] = line.split(' ')
+  const [action = '', apiVersion = '', kind = '', where = '', hash = '-', digest = '-'] = line.split(' ')
   const slash = where.indexOf('/')
-  return {apiVersion, kind, ...(slash >= 0 ? {namespace: where.slice(0, slash)} : {}), name: slash >= 0 ? where.slice(slash + 1) : where, action, ...(hash === '-' ? {} : {fieldsHash: hash})}
+  return {
+    apiVersion,
+    kind,
+    ...(slash >= 0 ? {namespace: where.slice(0, slash)} : {}),
+    name: slash >= 0 ? where.slice(slash + 1) : where,
+    action,
+    ...(hash === '-' ? {} : {fieldsHash: hash}),
+    ...(digest === '-' ? {} : {digest}),
+  }
 }
 
 export const RUNTIME_LABEL = 'berth.dev/runtime'

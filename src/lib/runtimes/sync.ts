@@ -13,7 +13,7 @@ import type {BerthContext} from '../context.js'
 import {resolveEnvironment} from '../environments/environments.js'
 import {loadEndpointCredentials} from '../endpoints/credentials.js'
 import {ExternalError, ValidationError, messageOf} from '../errors.js'
-import {GitRemote, fetchRevision, readTreeFiles} from '../git/repo.js'
+import {GitRemote, fetchRevision, readTreeFiles, resolveRemoteRevision} from '../git/repo.js'
 import type {AppliedObject, PlannedObject} from '../kube/apply.js'
 import type {KubeClient} from '../kube/client.js'
 import type {ObjectDiff} from '../kube/diff.js'
@@ -83,15 +83,24 @@ export function cacheDirFor(env: NodeJS.ProcessEnv, url: string): string {
 export async function fetchManifests(ctx: BerthContext, runtime: RuntimeDocument): Promise<{commit: string; objects: KubeObject[]; sources: string[]; files: number}> {
   const remote = await remoteOf(ctx, runtime)
   const dir = cacheDirFor(ctx.env, remote.url)
-  const commit = await fetchRevision(remote, runtime.spec.manifestSource.targetRevision, dir)
-  // Parsed manifests are cached per commit and path: a re-sync of the same commit skips YAML parsing.
-  const parsedCache = path.join(dir, 'berth-parsed', `${commit}-${createHash('sha256').update(runtime.spec.manifestSource.path).digest('hex').slice(0, 16)}.json`)
-  try {
-    const cached = JSON.parse(await readFile(parsedCache, 'utf8')) as {objects: KubeObject[]; sources: string[]; files: number}
-    return {commit, ...cached}
-  } catch {
-    // Not cached yet (or unreadable): parse below.
+  const revision = runtime.spec.manifestSource.targetRevision
+  // Parsed manifests are cached per commit and path: a re-sync of a commit already seen asks the
+  // server only which commit the revision is (ls-remote), without fetching or parsing.
+  const cacheFile = (commit: string) => path.join(dir, 'berth-parsed', `${commit}-${createHash('sha256').update(runtime.spec.manifestSource.path).digest('hex').slice(0, 16)}.json`)
+  const readCache = async (commit: string) => {
+    try {
+      return {commit, ...(JSON.parse(await readFile(cacheFile(commit), 'utf8')) as {objects: KubeObject[]; sources: string[]; files: number})}
+    } catch {
+      return undefined // not cached yet (or unreadable): fetch and parse
+    }
   }
+  await mkdir(dir, {recursive: true, mode: 0o700})
+  const known = await resolveRemoteRevision(remote, revision, dir)
+  const hit = known ? await readCache(known) : undefined
+  if (hit) return hit
+  // By name, not by the id just resolved: some servers refuse to fetch a commit id (uploadpack.allowReachableSHA1InWant).
+  const commit = await fetchRevision(remote, revision, dir)
+  const parsedCache = cacheFile(commit)
   const files = await readTreeFiles(dir, commit, runtime.spec.manifestSource.path, (file) => /\.ya?ml$/i.test(file))
   const {parseManifests} = await import('../kube/manifests.js')
   const objects: KubeObject[] = []
@@ -116,8 +125,11 @@ export async function fetchManifests(ctx: BerthContext, runtime: RuntimeDocument
 async function prepare(ctx: BerthContext, name: string, onEvent?: (event: SyncEvent) => void): Promise<Prepared> {
   const project = await ctx.project()
   const runtime = await getRuntime(ctx, name)
+  // The git fetch runs while the cluster's credentials are read; errors are reported in this order.
+  const fetching = fetchManifests(ctx, runtime)
+  fetching.catch(() => {})
   const target = await resolveEnvironment(ctx, runtime.spec.destination.environment)
-  const {objects, sources, commit, files} = await fetchManifests(ctx, runtime)
+  const {objects, sources, commit, files} = await fetching
   onEvent?.({type: 'fetched', commit, files, objects: objects.length})
   const namespaces = runtime.spec.destination.namespaces
   const first = namespaces[0] as string
@@ -158,6 +170,10 @@ function fieldsHashOf(live: KubeObject): string | undefined {
   return mine ? createHash('sha256').update(JSON.stringify(mine.fieldsV1 ?? {})).digest('hex').slice(0, 32) : undefined
 }
 
+function digestOf(object: KubeObject): string {
+  return createHash('sha256').update(JSON.stringify(object)).digest('hex').slice(0, 32)
+}
+
 function plainRef(ref: ObjectRef): Omit<SyncedResource, 'action' | 'fieldsHash'> {
   return {apiVersion: ref.apiVersion, kind: ref.kind, ...(ref.namespace ? {namespace: ref.namespace} : {}), name: ref.name}
 }
@@ -194,23 +210,38 @@ export async function syncRuntime(ctx: BerthContext, options: SyncRuntimeOptions
     }
     const createdNamespaces = await ensureNamespaces(client, [prepared.applySet.parent.namespace], {fieldManager: FIELD_MANAGER, dryRun, labels: {'app.kubernetes.io/managed-by': 'berth'}})
     // kubectl's order: the parent lists the union of old and new kinds before the apply, so an interrupted run can still prune.
-    await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds: mergeKinds(previousKinds, kinds), tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
+    // Under dryRun a namespace that does not exist yet cannot hold even a dry-run parent.
+    const parentWritable = !(dryRun && createdNamespaces.includes(prepared.applySet.parent.namespace))
+    if (parentWritable) await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds: mergeKinds(previousKinds, kinds), tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
+    // An object whose manifest is the one applied last time, and whose fields berth manages
+    // are still berth's (no other manager took any: same managed-fields hash), would not change:
+    // skip its request. Drift (kubectl edit, another applier) changes that hash and re-applies.
+    const last = new Map((runtime.status?.lastSync?.resources ?? []).map((line) => {
+      const r = decodeResource(line)
+      return [`${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`, r]
+    }))
+    const keyOf = (ref: ObjectRef) => `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`
+    const digests = new Map(plan.map((p) => [keyOf(p.ref), digestOf(p.object)]))
     const applied = await applyObjects(client, {
       plan,
+      unchanged: (item, live) => {
+        const previous = last.get(keyOf(item.ref))
+        return previous?.digest !== undefined && previous.fieldsHash !== undefined && previous.digest === digests.get(keyOf(item.ref)) && fieldsHashOf(live) === previous.fieldsHash
+      },
       fieldManager: FIELD_MANAGER,
       forceConflicts: options.forceConflicts,
       dryRun,
       labels: {'app.kubernetes.io/managed-by': 'berth'},
       onApplied: (a) => options.onEvent?.({type: 'applied', applied: a}),
     })
-    const resources: SyncedResource[] = applied.objects.map((a) => ({...plainRef(a.ref), action: a.action, ...(dryRun ? {} : {fieldsHash: fieldsHashOf(a.live)})}))
+    const resources: SyncedResource[] = applied.objects.map((a) => ({...plainRef(a.ref), action: a.action, ...(dryRun ? {} : {fieldsHash: fieldsHashOf(a.live), digest: digests.get(keyOf(a.ref))})}))
     let pruned: ObjectRef[] = []
     const prune = options.prune !== false
     if (prune) {
       pruned = await pruneApplySet(client, {id: prepared.applySet.id, kinds: mergeKinds(previousKinds, kinds), keep: plan.map((p) => p.ref), dryRun})
       for (const ref of pruned) options.onEvent?.({type: 'pruned', ref})
       // The parent already lists exactly these kinds unless the set lost some.
-      if (mergeKinds(previousKinds, kinds).length !== kinds.length) {
+      if (parentWritable && mergeKinds(previousKinds, kinds).length !== kinds.length) {
         await writeApplySetParent(client, {parent: prepared.applySet.parent, id: prepared.applySet.id, kinds, tooling, dryRun, labels: {[RUNTIME_LABEL]: runtime.metadata.name}})
       }
     }
@@ -238,7 +269,7 @@ export async function syncRuntime(ctx: BerthContext, options: SyncRuntimeOptions
       revision: runtime.spec.manifestSource.targetRevision,
       commit,
       dryRun,
-      resources: resources.map(({fieldsHash: _hash, ...r}) => r),
+      resources: resources.map(({fieldsHash: _hash, digest: _digest, ...r}) => r),
       pruned,
       createdNamespaces: [...new Set([...createdNamespaces, ...applied.createdNamespaces])],
       workloads,
@@ -288,7 +319,7 @@ export interface RuntimeStatusResult {
   environment: string
   namespaces: string[]
   lastSync?: {at: string; commit: string; revision: string; result: string; error?: string}
-  resources: Array<Omit<SyncedResource, 'fieldsHash'> & {status: ResourceHealth; message: string}>
+  resources: Array<Omit<SyncedResource, 'fieldsHash' | 'digest'> & {status: ResourceHealth; message: string}>
 }
 
 async function clusterClientOf(ctx: BerthContext, runtime: RuntimeDocument): Promise<KubeClient> {
@@ -313,7 +344,7 @@ export async function runtimeStatus(ctx: BerthContext, name: string): Promise<Ru
   try {
     const {resolveResource, resourcePath, mapLimit} = await import('../kube/resources.js')
     const {rolloutStatusOf, isWorkload} = await import('../kube/wait.js')
-    const resources = await mapLimit(synced, 16, async ({fieldsHash, ...resource}) => {
+    const resources = await mapLimit(synced, 16, async ({fieldsHash, digest: _digest, ...resource}) => {
       let live: KubeObject | undefined
       try {
         const api = await resolveResource(client, resource)

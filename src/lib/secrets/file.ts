@@ -1,4 +1,3 @@
-import {createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb} from 'node:crypto'
 import {promises as fs} from 'node:fs'
 import {promisify} from 'node:util'
 
@@ -8,7 +7,14 @@ import {writeFileAtomic} from '../fs/atomic.js'
 import {isPlainObject} from '../yaml.js'
 import {SecretRef, SecretStore, refKey} from './store.js'
 
-const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: {N: number; r: number; p: number; maxmem: number}) => Promise<Buffer>
+type Crypto = typeof import('node:crypto')
+let cryptoModule: Crypto | undefined
+
+/** node:crypto, loaded on first use: start-up and commands that never open a secret skip it. */
+async function loadCrypto(): Promise<Crypto> {
+  cryptoModule ??= await import('node:crypto')
+  return cryptoModule
+}
 
 interface Sealed {
   iv: string
@@ -63,7 +69,7 @@ export class FileSecretStore implements SecretStore {
     const sealed = data.entries[refKey(ref)]
     if (!sealed) return undefined
     try {
-      return open(key, sealed, refKey(ref))
+      return open(await loadCrypto(), key, sealed, refKey(ref))
     } catch {
       throw new DamagedStateError(this.file, `The secret ${refKey(ref)} in ${this.file} cannot be decrypted: the entry was altered.`, {
         hint: 'Store the secret again (e.g. berth endpoint update NAME).',
@@ -72,8 +78,9 @@ export class FileSecretStore implements SecretStore {
   }
 
   async set(ref: SecretRef, value: string): Promise<void> {
+    const crypto = await loadCrypto()
     await this.mutate(async (data, key) => {
-      data.entries[refKey(ref)] = seal(key, value, refKey(ref))
+      data.entries[refKey(ref)] = seal(crypto, key, value, refKey(ref))
     })
   }
 
@@ -99,16 +106,17 @@ export class FileSecretStore implements SecretStore {
   }
 
   private async fresh(): Promise<SecretFile> {
-    const salt = randomBytes(16).toString('base64')
+    const crypto = await loadCrypto()
+    const salt = crypto.randomBytes(16).toString('base64')
     const key = await this.derive(salt, KDF_DEFAULTS)
-    return {format: 'berth-secrets', version: 1, kdf: {name: 'scrypt', salt, ...KDF_DEFAULTS}, check: seal(key, CHECK_PLAINTEXT, 'check'), entries: {}}
+    return {format: 'berth-secrets', version: 1, kdf: {name: 'scrypt', salt, ...KDF_DEFAULTS}, check: seal(crypto, key, CHECK_PLAINTEXT, 'check'), entries: {}}
   }
 
   private async unlock(data: SecretFile): Promise<Buffer> {
     const key = await this.derive(data.kdf.salt, data.kdf)
     let ok = false
     try {
-      ok = open(key, data.check, 'check') === CHECK_PLAINTEXT
+      ok = open(await loadCrypto(), key, data.check, 'check') === CHECK_PLAINTEXT
     } catch {
       ok = false
     }
@@ -122,6 +130,7 @@ export class FileSecretStore implements SecretStore {
 
   private async derive(salt: string, params: {N: number; r: number; p: number}): Promise<Buffer> {
     if (this.key?.salt === salt) return this.key.key
+    const scrypt = promisify((await loadCrypto()).scrypt) as (password: string, salt: Buffer, keylen: number, options: {N: number; r: number; p: number; maxmem: number}) => Promise<Buffer>
     const key = await scrypt(this.passphrase, Buffer.from(salt, 'base64'), 32, {...params, maxmem: 256 * params.N * params.r + 1024 * 1024})
     this.key = {salt, key}
     return key
@@ -160,16 +169,16 @@ function isSecretFile(value: unknown): value is SecretFile {
   return Object.values(value.entries).every(isSealed)
 }
 
-function seal(key: Buffer, plaintext: string, aad: string): Sealed {
-  const iv = randomBytes(12)
-  const cipher = createCipheriv('aes-256-gcm', key, iv)
+function seal(crypto: Crypto, key: Buffer, plaintext: string, aad: string): Sealed {
+  const iv = crypto.randomBytes(12)
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, iv)
   cipher.setAAD(Buffer.from(aad))
   const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
   return {iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64')}
 }
 
-function open(key: Buffer, sealed: Sealed, aad: string): string {
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'))
+function open(crypto: Crypto, key: Buffer, sealed: Sealed, aad: string): string {
+  const decipher = crypto.createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'))
   decipher.setAAD(Buffer.from(aad))
   decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'))
   return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8')

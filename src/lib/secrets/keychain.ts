@@ -25,7 +25,10 @@ export class KeychainSecretStore implements SecretStore {
   async get(ref: SecretRef): Promise<string | undefined> {
     const entry = await this.entry(ref)
     const value = await this.call('read', (signal) => entry.getPassword(signal))
-    return value ?? undefined
+    if (value !== null && value !== undefined) return value
+    // @napi-rs/keyring answers "no entry" also when the keychain cannot be reached: tell them apart.
+    await this.assertReachable()
+    return undefined
   }
 
   async set(ref: SecretRef, value: string): Promise<void> {
@@ -35,7 +38,20 @@ export class KeychainSecretStore implements SecretStore {
 
   async delete(ref: SecretRef): Promise<boolean> {
     const entry = await this.entry(ref)
-    return this.call('delete', (signal) => entry.deleteCredential(signal))
+    if (await this.call('delete', (signal) => entry.deleteCredential(signal))) return true
+    await this.assertReachable()
+    return false
+  }
+
+  /**
+   * Throws KeychainUnavailableError when the keychain cannot be reached. Listing the
+   * service's entries is the one read of @napi-rs/keyring that fails then instead of
+   * answering "nothing there"; it runs only after a miss.
+   */
+  private async assertReachable(): Promise<void> {
+    this.keyring ??= import('@napi-rs/keyring')
+    const {findCredentialsAsync} = await this.keyring
+    await this.call('read', (signal) => findCredentialsAsync(this.service, undefined, signal))
   }
 
   private async entry(ref: SecretRef) {

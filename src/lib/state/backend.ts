@@ -60,6 +60,8 @@ export interface StateBackend {
   readonly backend: StateBackendName
   /** Where the state is, for messages: a directory, or a namespace on an API server. */
   readonly location: string
+  /** Where one object is, for messages: its file, or its resource and namespace. */
+  whereIs(kind: Kind, name: string, project: string | undefined): string
   get<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project?: string): Promise<BerthDocument<S, T>>
   tryGet<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project?: string): Promise<BerthDocument<S, T> | undefined>
   /** Every object of a kind, in name order; fails on the first damaged one. */

@@ -10,7 +10,9 @@ export const API_VERSION = 'berth.dev/v1alpha1'
 export const KINDS = {
   Endpoint: {plural: 'endpoints', scope: 'project', references: {}},
   Template: {plural: 'templates', scope: 'project', references: {}},
-  Service: {plural: 'services', scope: 'project', references: {Environment: ['spec.environment']}},
+  Service: {plural: 'services', scope: 'project', references: {Environment: ['spec.environment'], Template: ['spec.template']}},
+  // The production set of services (the source's separate API family): the same name may exist in both sets.
+  ProductionService: {plural: 'production-services', scope: 'project', references: {Environment: ['spec.environment'], Template: ['spec.template']}},
   Environment: {plural: 'environments', scope: 'project', references: {Endpoint: ['spec.clusterEndpoint']}},
   DeploymentRuntime: {
     plural: 'runtimes',

@@ -136,6 +136,10 @@ export class KubeStateStore implements StateBackend {
     return resourceName === undefined ? base : `${base}/${encodeURIComponent(resourceName)}${sub ? `/${sub}` : ''}`
   }
 
+  whereIs(kind: Kind, name: string, project: string | undefined): string {
+    return this.where(kind, this.resourceName(kind, name, project))
+  }
+
   /** Where an object is, for messages: `endpoints.berth.dev/default.hub in namespace berth-system`. */
   private where(kind: Kind, resourceName: string): string {
     return `${crdPlural(kind)}.${GROUP}/${resourceName} in namespace ${this.namespace}`

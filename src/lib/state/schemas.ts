@@ -91,9 +91,26 @@ export const KIND_SCHEMAS: Record<Kind, KindSchema> = {
   },
   Template: {spec: open('A Kubernetes YAML or Helm template with typed variables.'), status: STATUS, columns: [{name: 'Type', type: 'string', jsonPath: '.spec.type'}]},
   Service: {
-    spec: open('A service rendered from a template or YAML and deployed to an environment.', {environment: text('The environment (a reference).')}),
+    spec: open('A test-set service: Kubernetes YAML or a Helm chart, rendered with typed variables and deployed to a cluster.', {
+      type: {type: 'string', enum: ['k8s', 'helm']},
+      template: text('The template it came from (a reference).'),
+    }),
     status: STATUS,
-    columns: [{name: 'Environment', type: 'string', jsonPath: '.spec.environment'}],
+    columns: [
+      {name: 'Type', type: 'string', jsonPath: '.spec.type'},
+      {name: 'Template', type: 'string', jsonPath: '.spec.template'},
+    ],
+  },
+  ProductionService: {
+    spec: open('A production-set service: Kubernetes YAML or a Helm chart, rendered with typed variables and deployed to a cluster.', {
+      type: {type: 'string', enum: ['k8s', 'helm']},
+      template: text('The template it came from (a reference).'),
+    }),
+    status: STATUS,
+    columns: [
+      {name: 'Type', type: 'string', jsonPath: '.spec.type'},
+      {name: 'Template', type: 'string', jsonPath: '.spec.template'},
+    ],
   },
   Environment: {
     spec: open('A cluster (a kubernetes endpoint) and its default namespace.', {clusterEndpoint: text('The kubernetes endpoint (a reference).'), namespace: text(), description: text()}),

@@ -73,6 +73,10 @@ export class StateStore implements StateBackend {
   }
 
   /** The file an object lives in. */
+  whereIs(kind: Kind, name: string, project: string | undefined): string {
+    return this.fileFor(kind, name, project)
+  }
+
   fileFor(kind: Kind, name: string, project: string | undefined): string {
     return path.join(this.dirFor(kind, project), `${name}.yaml`)
   }
@@ -96,7 +100,7 @@ export class StateStore implements StateBackend {
   }
 
   async tryGet<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project?: string): Promise<BerthDocument<S, T> | undefined> {
-    assertDns1123Label(name, `${kind} name`)
+    assertDns1123Label(name, `${kindInText(kind)} name`)
     const file = this.fileFor(kind, name, project)
     let text: string
     try {
@@ -573,9 +577,14 @@ function readDocument<S, T>(file: string, text: string, kind: Kind, name: string
   return parsed as unknown as BerthDocument<S, T>
 }
 
+/** A kind as a sentence says it: "Endpoint" → "endpoint", "DeploymentRuntime" → "deployment runtime". */
+function kindInText(kind: string): string {
+  return kind.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()
+}
+
 export function validateNew(input: NewDocument<unknown, unknown>): void {
   if (!isKind(input.kind)) throw new ValidationError(`Unknown kind ${JSON.stringify(input.kind)}.`)
-  assertDns1123Label(input.metadata.name, `${input.kind} name`)
+  assertDns1123Label(input.metadata.name, `${kindInText(input.kind)} name`)
   if (input.metadata.project !== undefined) assertDns1123Label(input.metadata.project, 'project name')
   for (const [key, value] of Object.entries(input.metadata.labels ?? {})) {
     if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key)) throw new ValidationError(`Invalid label key ${JSON.stringify(key)}.`)

@@ -80,7 +80,7 @@ for (const backend of testBackends()) describe(`berth config (${backend} backend
   it('reports errors as JSON with --json', async () => {
     const result = await berth(['config', 'get', 'nope', '--json'])
     expect(result.code).to.equal(2)
-    expect(JSON.parse(result.stdout)).to.deep.equal({error: {code: 'usage', message: 'Unknown setting "nope".', hint: KNOWN, exitCode: 2}})
+    expect(JSON.parse(result.stdout)).to.deep.equal({error: {code: 'usage', message: 'Unknown setting "nope".', hint: KNOWN, step: null, exitCode: 2}})
   })
 
   it('exits 2 on usage errors: a missing argument, an unknown flag, an unknown command', async () => {
@@ -89,10 +89,10 @@ for (const backend of testBackends()) describe(`berth config (${backend} backend
     expect(missing.stderr).to.contain('Missing 1 required arg:\nkey')
     const flag = await berth(['config', 'list', '--bogus'])
     expect(flag.code).to.equal(2)
-    expect(flag.stderr).to.contain('Nonexistent flag: --bogus')
+    expect(flag.stderr).to.equal('Error: Unknown flag "--bogus".\nHint: See: berth config list --help\n')
     const command = await berth(['nosuch'])
     expect(command.code).to.equal(2)
-    expect(command.stderr).to.contain('command nosuch not found')
+    expect(command.stderr).to.equal('Error: Unknown command "nosuch".\nHint: See the commands with: berth --help\n')
   })
 
   it('names a damaged settings file, exits 2, and shows no stack trace', async () => {

@@ -50,6 +50,20 @@ for (const backend of testBackends()) describe(`berth credential git get|store|e
     }
   })
 
+  it('ignores an action it does not know, as gitcredentials(7) asks: exit 0, nothing printed or changed', async () => {
+    const before = await snapshot(bh)
+    for (const action of ['frobnicate', 'capability', 'approve']) {
+      expect(await berth(['credential', 'git', action], 'protocol=https\nhost=git.example.com\n\n'), action).to.deep.equal({code: 0, stdout: '', stderr: ''})
+    }
+    expect(await snapshot(bh)).to.deep.equal(before)
+    const none = await berth(['credential', 'git'], '')
+    expect(none).to.deep.equal({
+      code: 2,
+      stdout: '',
+      stderr: "Error: Give the action git asks for: get, store or erase.\nHint: git runs this itself once configured: git config --global credential.helper '!berth credential git'\n",
+    })
+  })
+
   it('refuses malformed input with exit 2, without echoing it', async () => {
     const before = await snapshot(bh)
     for (const action of ['get', 'store', 'erase']) {

@@ -6,7 +6,7 @@ import path from 'node:path'
 import {promisify} from 'node:util'
 
 import {BackendHome, backendHome, storedState, testBackends} from '../../helpers/backends.js'
-import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
+import {ROOT, berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
 import {stateFiles} from '../../helpers/files.js'
 import {requireKeychain} from '../../helpers/keychain.js'
 
@@ -71,6 +71,9 @@ for (const backend of testBackends()) describe(`berth endpoint create/list/show/
       ['dev', 'kubernetes', 'https://127.0.0.1:6443/'],
       ['hub', 'docker-registry', 'https://registry.example.com'],
     ])
+    // One shape for every item: a value a type does not have is null, never an absent key.
+    for (const item of items) expect(Object.keys(item), item.name).to.deep.equal(['name', 'type', 'target', 'username', 'description', 'lastTest', 'createdAt'])
+    expect(items.find((i) => i.name === 'cloud')).to.include({username: null, description: null, lastTest: null})
     const filtered = await berth(['endpoint', 'list', '--type', 'kubernetes'])
     expect(filtered.stdout).to.equal(`NAME  TYPE        ${'TARGET'.padEnd(23)}  USERNAME  LAST TEST\ndev   kubernetes  https://127.0.0.1:6443/\n`)
 
@@ -210,4 +213,43 @@ describe('berth endpoint secrets in the local stores (file backend)', () => {
     expect(refused.stderr).to.equal('Error: The env secret store is read-only: cannot save the secretAccessKey of Endpoint "other".\nHint: Set BERTH_SECRET_OTHER_SECRET_ACCESS_KEY in the environment instead, or choose a writable store with BERTH_SECRET_STORE=keychain or BERTH_SECRET_STORE=file.\n')
     expect((await filesUnder(home)).map(([f]) => path.basename(f)).filter((f) => f.endsWith('.yaml'))).to.deep.equal(['cloud.yaml'])
   })
+
+  describe('shapes and secrets as shown', () => {
+    const env = (extra: NodeJS.ProcessEnv = {}) => berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'shape test', GIT_TOKEN: 'T0ken/+=', ...extra})
+
+    it('takes --kubeconfig /dev/stdin and a shell\'s <(…), read once', async () => {
+      const piped = await runBerth(['endpoint', 'create', 'kubernetes', 'from-stdin', '--kubeconfig', '/dev/stdin'], {env: env(), input: KUBECONFIG})
+      expect(piped.code, piped.stderr).to.equal(0)
+      const substituted = await run('bash', ['-c', `"$NODE" "$BIN" endpoint create kubernetes from-fifo --kubeconfig <(printf %s "$KC") --context dev-admin`], {
+        env: {...env(), NODE: process.execPath, BIN: path.join(ROOT, 'bin', 'run.js'), KC: KUBECONFIG},
+      })
+      expect(substituted.stderr).to.equal('Created kubernetes endpoint "from-fifo" in project "default" (secret in the file store).\n')
+      const listed = JSON.parse((await runBerth(['endpoint', 'list', '--json'], {env: env()})).stdout) as Array<{name: string; target?: string}>
+      expect(listed.map((e) => e.name).sort()).to.deep.equal(['from-fifo', 'from-stdin'])
+    })
+
+    it('create and update --json return the same shape', async () => {
+      const created = await runBerth(['endpoint', 'create', 'git', 'app', '--url', 'https://git.example.com/team/app.git', '--username', 'ci@corp.com', '--password-env', 'GIT_TOKEN', '--json'], {env: env()})
+      expect(created.code, created.stderr).to.equal(0)
+      const updated = await runBerth(['endpoint', 'update', 'app', '--username', 'mytenant/ci-user', '--json'], {env: env()})
+      expect(updated.code, updated.stderr).to.equal(0)
+      const c = JSON.parse(created.stdout)
+      const u = JSON.parse(updated.stdout)
+      expect(Object.keys(c).sort()).to.deep.equal(Object.keys(u).sort())
+      expect(c).to.include({changed: true})
+      expect(c.references).to.deep.equal([])
+    })
+
+    it('show says "missing" for a secret that is not in its store', async () => {
+      const created = await runBerth(['endpoint', 'create', 'git', 'app', '--url', 'https://git.example.com/team/app.git', '--username', 'ci@corp.com', '--password-env', 'GIT_TOKEN'], {env: env()})
+      expect(created.code, created.stderr).to.equal(0)
+      expect((await runBerth(['endpoint', 'show', 'app'], {env: env()})).stdout).to.match(/\npassword +\*{8} \(file\)\n/)
+      await fs.rm(path.join(home, 'secrets.enc'))
+      const shown = await runBerth(['endpoint', 'show', 'app'], {env: env()})
+      expect(shown.code, shown.stderr).to.equal(0)
+      expect(shown.stdout).to.match(/\npassword +missing \(file store\)\n/)
+      expect(JSON.parse((await runBerth(['endpoint', 'show', 'app', '--json'], {env: env()})).stdout).secrets).to.deep.equal({password: 'missing (file store)'})
+    })
+  })
 })
+

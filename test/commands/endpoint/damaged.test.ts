@@ -15,7 +15,7 @@ describe('berth endpoint list/delete with a damaged endpoint file', () => {
   const file = (name: string) => path.join(home, 'projects', 'default', 'endpoints', `${name}.yaml`)
 
   beforeEach(async () => {
-    for (const [name, address] of [['alpha', 'https://registry.example.com:5061'], ['bravo', 'http://127.0.0.1:6000'], ['charlie', 'https://registry.example.com:5061/team']]) {
+    for (const [name, address] of [['alpha', 'https://registry.example.com:5061'], ['bravo', 'http://127.0.0.1:6000'], ['charlie', 'https://registry.example.com:6000']]) {
       const created = await berth(['endpoint', 'create', 'docker-registry', name!, '--address', address!, '--username', 'tenant/ci-user', '--password-env', 'THE_SECRET'])
       expect(created.code, created.stderr).to.equal(0)
     }
@@ -51,6 +51,6 @@ describe('berth endpoint list/delete with a damaged endpoint file', () => {
     expect((JSON.parse(list.stdout) as Array<{name: string}>).map((e) => e.name)).to.deep.equal(['alpha', 'charlie'])
     const again = await berth(['endpoint', 'delete', 'bravo', '--json'])
     expect(again.code).to.equal(1)
-    expect(JSON.parse(again.stdout).error).to.deep.equal({code: 'not-found', message: 'Endpoint "bravo" not found in project "default".', hint: 'List what exists with: berth endpoint list', exitCode: 1})
+    expect(JSON.parse(again.stdout).error).to.deep.equal({code: 'not-found', message: 'Endpoint "bravo" not found in project "default".', hint: 'List what exists with: berth endpoint list', step: null, exitCode: 1})
   })
 })

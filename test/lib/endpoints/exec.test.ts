@@ -220,38 +220,41 @@ describe('endpoint exec environment', () => {
   })
 
   describe('git and codearts-repo', () => {
-    it('gives each endpoint\'s origin its own credentials through GIT_ASKPASS, after existing GIT_CONFIG entries', async () => {
+    it('gives each endpoint\'s origin its own credential helper, after existing GIT_CONFIG entries', async () => {
       const creds: EndpointCredentials[] = [
         git('app', 'https://git.example.com/team/app.git', 'ci', 'app-token'),
         {type: 'codearts-repo', name: 'codehub', urlPrefix: 'https://codehub.example.com', username: 'tenant/ci-user', password: 'codehub-pass'},
       ]
       const env = await prepare(creds, {HOME: userHome, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.pager', GIT_CONFIG_VALUE_0: 'cat'})
-      const askpass = path.join(env.dir, 'git', 'askpass.sh')
+      const helper = (i: number) => `!'${path.join(env.dir, 'git', `${i}.helper.sh`)}'`
       expect(env.env).to.deep.equal({
         BERTH_ENDPOINTS: 'app,codehub',
-        GIT_ASKPASS: askpass,
-        GIT_CONFIG_COUNT: '3',
+        GIT_CONFIG_COUNT: '5',
         GIT_CONFIG_KEY_1: 'credential.https://git.example.com.helper',
         GIT_CONFIG_VALUE_1: '',
-        GIT_CONFIG_KEY_2: 'credential.https://codehub.example.com.helper',
-        GIT_CONFIG_VALUE_2: '',
+        GIT_CONFIG_KEY_2: 'credential.https://git.example.com.helper',
+        GIT_CONFIG_VALUE_2: helper(0),
+        GIT_CONFIG_KEY_3: 'credential.https://codehub.example.com.helper',
+        GIT_CONFIG_VALUE_3: '',
+        GIT_CONFIG_KEY_4: 'credential.https://codehub.example.com.helper',
+        GIT_CONFIG_VALUE_4: helper(1),
       })
       expect(JSON.stringify(env.env)).to.not.include('app-token').and.not.include('codehub-pass')
       expect(mode(path.join(env.dir, 'git'))).to.equal(0o700)
-      for (const file of ['0.password', '0.username', '1.password', '1.username']) expect(mode(path.join(env.dir, 'git', file)), file).to.equal(0o600)
-      const ask = async (prompt: string) => (await run(askpass, [prompt])).stdout
-      expect(await ask("Username for 'https://git.example.com': ")).to.equal('ci')
-      expect(await ask("Password for 'https://ci@git.example.com': ")).to.equal('app-token')
-      expect(await ask("Username for 'https://codehub.example.com': ")).to.equal('tenant/ci-user')
-      expect(await ask("Password for 'https://tenant/ci-user@codehub.example.com': ")).to.equal('codehub-pass')
+      for (const file of ['0.credential', '0.username', '1.credential', '1.username']) expect(mode(path.join(env.dir, 'git', file)), file).to.equal(0o600)
+      const ask = async (i: number, host: string) => (await run('sh', ['-c', `printf 'protocol=https\\nhost=${host}\\n\\n' | ${helper(i).slice(1)} get`])).stdout
+      expect(await ask(0, 'git.example.com')).to.equal('username=ci\npassword=app-token\n')
+      expect(await ask(1, 'codehub.example.com')).to.equal('username=tenant/ci-user\npassword=codehub-pass\n')
+      expect(await ask(1, 'git.example.com')).to.equal('')
       // The child's environment merges the existing entries with berth's.
       const child = childEnvironment({GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.pager', GIT_CONFIG_VALUE_0: 'cat'}, env)
-      expect(child).to.include({GIT_CONFIG_COUNT: '3', GIT_CONFIG_KEY_0: 'core.pager', GIT_CONFIG_KEY_2: 'credential.https://codehub.example.com.helper'})
+      expect(child).to.include({GIT_CONFIG_COUNT: '5', GIT_CONFIG_KEY_0: 'core.pager', GIT_CONFIG_KEY_4: 'credential.https://codehub.example.com.helper'})
     })
 
-    it('leaves the terminal prompt as the user has it, for hosts without an endpoint', async () => {
+    it('leaves askpass programs and the terminal prompt as the user has them, for hosts without an endpoint', async () => {
       const env = await prepare([git('app', 'https://git.example.com/team/app.git', 'ci', 'app-token')])
       expect(env.env).to.not.have.property('GIT_TERMINAL_PROMPT')
+      expect(env.env).to.not.have.property('GIT_ASKPASS')
     })
 
     it('refuses two endpoints for one host, writing nothing', async () => {
@@ -295,8 +298,8 @@ describe('endpoint exec environment', () => {
   it('sets everything for a mix of types, BERTH_ENDPOINTS in the order given, and cleanup removes it all', async () => {
     const env = await prepare([iam('cloud'), git('app', 'https://git.example.com/app.git', 'ci', 'tok'), kube('prod', 'https://10.0.0.1:6443', 'tok2'), registry('reg', 'http://127.0.0.1:5000')])
     expect(env.env.BERTH_ENDPOINTS).to.equal('cloud,app,prod,reg')
-    expect(Object.keys(env.env).sort()).to.include.members(['DOCKER_CONFIG', 'KUBECONFIG', 'GIT_ASKPASS', 'BERTH_ACCESS_KEY_ID'])
-    expect(tree(env.dir)).to.deep.equal(['docker', 'docker/config.json', 'git', 'git/0.password', 'git/0.username', 'git/askpass.sh', 'kube', 'kube/config'])
+    expect(Object.keys(env.env).sort()).to.include.members(['DOCKER_CONFIG', 'KUBECONFIG', 'GIT_CONFIG_COUNT', 'BERTH_ACCESS_KEY_ID'])
+    expect(tree(env.dir)).to.deep.equal(['docker', 'docker/config.json', 'git', 'git/0.credential', 'git/0.helper.sh', 'git/0.username', 'kube', 'kube/config'])
     await env.cleanup()
     expect(readdirSync(tmpRoot)).to.deep.equal([])
     await env.cleanup()

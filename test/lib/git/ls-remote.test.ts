@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {AuthError, ExternalError, NotFoundError} from '../../../src/lib/errors.js'
-import {classifyGitFailure, lsRemote, lsRemoteArgs, parseLsRemote, scrubSecrets} from '../../../src/lib/git/ls-remote.js'
+import {classifyGitFailure, lsRemote, lsRemoteArgs, parseLsRemote} from '../../../src/lib/git/ls-remote.js'
 import {parseGitHttpUrl} from '../../../src/lib/git/url.js'
 import {ConnectionError} from '../../../src/lib/net/errors.js'
 
@@ -67,13 +67,13 @@ describe('git ls-remote', () => {
 
   describe('lsRemoteArgs', () => {
     it('puts the URL after "--" and no credentials on the command line', () => {
-      expect(lsRemoteArgs(parseGitHttpUrl('https://host/repo.git'))).to.deep.equal(['-c', 'credential.helper=', 'ls-remote', '--symref', '--', 'https://host/repo.git'])
+      expect(lsRemoteArgs(parseGitHttpUrl('https://host/repo.git'))).to.deep.equal(['ls-remote', '--symref', '--', 'https://host/repo.git'])
     })
   })
 
   describe('classifyGitFailure', () => {
     const url = parseGitHttpUrl('https://git.example.com/group/repo.git')
-    const ctx = {url, password: 'hunter2', username: 'alice', name: 'repo'}
+    const ctx = {url, name: 'repo'}
 
     it('maps rejected credentials to AuthError (401) and never echoes the password', () => {
       const err = classifyGitFailure("remote: bad password hunter2\nfatal: Authentication failed for 'https://git.example.com/group/repo.git/'\n", ctx)
@@ -126,10 +126,10 @@ describe('git ls-remote', () => {
       }
     })
 
-    it('recognises the failure even when the password is a short common word', () => {
-      const err = classifyGitFailure("fatal: unable to access 'https://h/x/': server certificate verification failed. CAfile: none\n", {...ctx, password: 'e'})
+    it('quotes git\'s words as they are, whatever the password (nothing is masked: the quoted lines cannot hold it)', () => {
+      const err = classifyGitFailure("fatal: unable to access 'https://h/x/': server certificate verification failed. CAfile: none\n", ctx)
       expect((err as ConnectionError).step).to.equal('tls')
-      expect(err.message).to.equal('TLS failed talking to the Git server at https://git.example.com: s***rv***r c***rtificat*** v***rification fail***d. CAfil***: non***')
+      expect(err.message).to.equal('TLS failed talking to the Git server at https://git.example.com: server certificate verification failed. CAfile: none')
     })
 
     it('escapes control characters the server sent', () => {
@@ -137,18 +137,12 @@ describe('git ls-remote', () => {
       expect(err.message).to.equal('git ls-remote https://git.example.com/group/repo.git failed: protocol error\\u0007')
     })
 
-    it('quotes anything else, scrubbed', () => {
-      const err = classifyGitFailure('fatal: protocol error: bad line length character: hunt hunter2\n', ctx)
+    it('quotes git\'s last fatal line for anything else, never what the server wrote', () => {
+      const err = classifyGitFailure('remote: your password is hunter2\nfatal: protocol error: bad line length character: hunt\n', ctx)
       expect(err).to.be.instanceOf(ExternalError)
-      expect(err.message).to.equal('git ls-remote https://git.example.com/group/repo.git failed: protocol error: bad line length character: hunt ***')
-    })
-  })
-
-  describe('scrubSecrets', () => {
-    it('removes the secret as is, percent-encoded and inside a Basic token', () => {
-      const basic = Buffer.from('alice:p@ss word').toString('base64')
-      expect(scrubSecrets(`a p@ss word b p%40ss%20word c Authorization: Basic ${basic}`, ['p@ss word'], 'alice')).to.equal('a *** b *** c Authorization: Basic ***')
-      expect(scrubSecrets('nothing', [''], 'alice')).to.equal('nothing')
+      expect(err.message).to.equal('git ls-remote https://git.example.com/group/repo.git failed: protocol error: bad line length character: hunt')
+      const onlyRemote = classifyGitFailure('remote: your password is hunter2\n', {...ctx, exitCode: 128})
+      expect(onlyRemote.message).to.equal('git ls-remote https://git.example.com/group/repo.git failed: git exited with 128')
     })
   })
 
@@ -162,7 +156,7 @@ describe('git ls-remote', () => {
     })
     afterEach(() => rmSync(dir, {recursive: true, force: true}))
 
-    /** A fake git that records its arguments and environment, asks askpass like git does, then behaves as `body` says. */
+    /** A fake git that records its arguments and environment, asks the configured credential helper like git does, then behaves as `body` says. */
     function fakeGit(body: string): string {
       const file = path.join(dir, 'git')
       writeFileSync(
@@ -171,8 +165,7 @@ describe('git ls-remote', () => {
           '#!/bin/sh',
           `printf '%s\\n' "$@" > '${dir}/args'`,
           `env > '${dir}/env'`,
-          `"$GIT_ASKPASS" "Username for 'https://git.example.com': " > '${dir}/user'`,
-          `"$GIT_ASKPASS" "Password for 'https://alice@git.example.com': " > '${dir}/pass'`,
+          `printf 'protocol=https\\nhost=git.example.com\\n\\n' | sh -c "\${GIT_CONFIG_VALUE_2#!} get" > '${dir}/credential'`,
           body,
           '',
         ].join('\n'),
@@ -181,7 +174,7 @@ describe('git ls-remote', () => {
       return file
     }
 
-    it('gives git the credentials through askpass only and removes them afterwards', async () => {
+    it('gives git the credentials through its credential helper only and removes them afterwards', async () => {
       const git = fakeGit(`printf 'ref: refs/heads/main\\tHEAD\\n${A}\\tHEAD\\n${A}\\trefs/heads/main\\n'`)
       const spawned: Array<{args: readonly string[]; env: NodeJS.ProcessEnv}> = []
       const recordingSpawn = ((command: string, args: readonly string[], options: {env: NodeJS.ProcessEnv}) => {
@@ -194,19 +187,29 @@ describe('git ls-remote', () => {
         {git, spawn: recordingSpawn, env: {PATH: process.env.PATH, GIT_TRACE_CURL: '1', GIT_CURL_VERBOSE: '1', GIT_DIR: '/elsewhere', GIT_CONFIG_PARAMETERS: "'credential.helper'='store'"}},
       )
       expect(refs).to.deep.equal({head: 'main', branches: [{name: 'main', commit: A}], tags: []})
-      expect(readFileSync(path.join(dir, 'user'), 'utf8')).to.equal('alice')
-      expect(readFileSync(path.join(dir, 'pass'), 'utf8')).to.equal('S3cret-pw')
+      expect(readFileSync(path.join(dir, 'credential'), 'utf8')).to.equal('username=alice\npassword=S3cret-pw\n')
 
       expect(spawned).to.have.length(1)
-      expect(spawned[0]!.args).to.deep.equal(['-c', 'credential.helper=', 'ls-remote', '--symref', '--', 'https://git.example.com/group/repo.git'])
+      expect(spawned[0]!.args).to.deep.equal(['ls-remote', '--symref', '--', 'https://git.example.com/group/repo.git'])
       expect(JSON.stringify(spawned[0]!.args)).not.to.contain('S3cret-pw')
       expect(JSON.stringify(spawned[0]!.env)).not.to.contain('S3cret-pw')
       const env = spawned[0]!.env
-      expect(env).to.include({GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: 'http:https', LC_ALL: 'C', GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'credential.https://git.example.com.helper'})
+      expect(env).to.include({
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_ASKPASS: '',
+        GIT_ALLOW_PROTOCOL: 'http:https',
+        LC_ALL: 'C',
+        GIT_CONFIG_COUNT: '3',
+        GIT_CONFIG_KEY_0: 'credential.helper',
+        GIT_CONFIG_VALUE_0: '',
+        GIT_CONFIG_KEY_1: 'credential.https://git.example.com.helper',
+        GIT_CONFIG_VALUE_1: '',
+        GIT_CONFIG_KEY_2: 'credential.https://git.example.com.helper',
+      })
       for (const dropped of ['GIT_TRACE_CURL', 'GIT_CURL_VERBOSE', 'GIT_DIR', 'GIT_CONFIG_PARAMETERS']) expect(env, dropped).not.to.have.property(dropped)
       expect(readFileSync(path.join(dir, 'args'), 'utf8')).not.to.contain('S3cret-pw')
       expect(readFileSync(path.join(dir, 'env'), 'utf8')).not.to.contain('S3cret-pw')
-      // The askpass script and the credential files are gone.
+      // The helper and the credential files are gone.
       expect(readdirSync(tmp)).to.deep.equal([])
     })
 

@@ -406,7 +406,7 @@ contexts:
       const missing = await caughtAsync(() => minifyKubeconfig(parseKubeconfig(text('ca.crt'), SOURCE), 'x', {baseDir: dir, source: SOURCE}))
       expect(missing.message).to.equal(`Could not read the certificate-authority file ${path.join(dir, 'ca.crt')} named by cluster "c" in --kubeconfig k.yaml: no such file.`)
       const directory = await caughtAsync(() => minifyKubeconfig(parseKubeconfig(text('.'), SOURCE), 'x', {baseDir: dir}))
-      expect(directory.message).to.equal(`Could not read the certificate-authority file ${dir} named by cluster "c" in the kubeconfig: it is not a regular file.`)
+      expect(directory.message).to.equal(`Could not read the certificate-authority file ${dir} named by cluster "c" in the kubeconfig: it is a directory.`)
       const device = await caughtAsync(() => minifyKubeconfig(parseKubeconfig(text('/dev/zero'), SOURCE), 'x', {baseDir: dir}))
       expect(device.message).to.equal('Could not read the certificate-authority file /dev/zero named by cluster "c" in the kubeconfig: it is not a regular file.')
       if (process.getuid?.() !== 0) {
@@ -511,7 +511,7 @@ contexts:
         `Could not read the kubeconfig file ${path.join(dir, 'nope')}: no such file.`,
       )
       expect((await caughtAsync(() => prepareKubeconfig({file: dir, useCurrentContext: true}))).message).to.equal(
-        `Could not read the kubeconfig file ${dir}: it is not a regular file.`,
+        `Could not read the kubeconfig file ${dir}: it is a directory.`,
       )
       writeFileSync(file, 'clusters: [')
       expect((await caughtAsync(() => prepareKubeconfig({file, source: '--kubeconfig config', useCurrentContext: true}))).message).to.match(

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {findChallenge, parseAuthChallenges} from '../../../src/lib/registry/challenge.js'
+import {checkTokenRealm, findChallenge, parseAuthChallenges} from '../../../src/lib/registry/challenge.js'
 
 describe('parseAuthChallenges', () => {
   it('parses a Basic challenge', () => {
@@ -61,5 +61,24 @@ describe('parseAuthChallenges', () => {
     const parsed = parseAuthChallenges('Basic realm="a", BEARER realm="b"')
     expect(findChallenge(parsed, 'bearer')?.params.realm).to.equal('b')
     expect(findChallenge(parsed, 'Digest')).to.equal(undefined)
+  })
+})
+
+describe('checkTokenRealm', () => {
+  const https = new URL('https://registry.example.com:5443')
+  const http = new URL('http://127.0.0.1:5000')
+  it('accepts https realms anywhere, and http realms only for an http registry', () => {
+    expect(checkTokenRealm('https://auth.example.com/token', https)).to.deep.equal({url: new URL('https://auth.example.com/token')})
+    expect(checkTokenRealm('https://auth.example.com/token', http)).to.deep.equal({url: new URL('https://auth.example.com/token')})
+    expect(checkTokenRealm('http://127.0.0.1:9000/token', http)).to.deep.equal({url: new URL('http://127.0.0.1:9000/token')})
+  })
+  it('refuses a downgrade from https to http, other schemes and unusable realms', () => {
+    expect(checkTokenRealm('http://auth.example.com/token?x=1', https)).to.deep.equal({
+      problem: 'a Bearer realm over plain http (http://auth.example.com/token) although the registry itself is https; berth does not send the credentials down to http',
+    })
+    expect(checkTokenRealm('HTTP://AUTH.example.com/t', https)).to.have.property('problem')
+    expect(checkTokenRealm('ftp://auth.example.com/t', https)).to.deep.equal({problem: 'a Bearer realm that is not http(s): ftp:'})
+    expect(checkTokenRealm(undefined, https)).to.deep.equal({problem: 'a Bearer challenge without a usable realm (none)'})
+    expect(checkTokenRealm('/token', https)).to.deep.equal({problem: 'a Bearer challenge without a usable realm ("/token")'})
   })
 })

@@ -246,6 +246,55 @@ describe('RegistryClient', () => {
       expect(error.message).to.equal(`registry 127.0.0.1:${reg.port} answered HTTP 404 to GET /v2/: http://127.0.0.1:${reg.port} does not serve the registry v2 API.`)
     })
 
+    it('refuses a web server answering /v2/ with 200 and no registry header', async () => {
+      reg.handler = (_req, res) => {
+        res.writeHead(200, {'content-type': 'text/html'})
+        res.end('<!doctype html><title>Welcome</title>')
+      }
+      const error = await expectError(new RegistryClient({address: reg.address, username: 'u', password: 'p'}).ping(), ConnectionError)
+      expect(error.step).to.equal('protocol')
+      expect(error.message).to.equal(`registry 127.0.0.1:${reg.port} answered GET /v2/, but this does not look like a registry API (no Docker-Distribution-API-Version header, and no registry token challenge).`)
+      expect(error.hint).to.equal('The address must be the root of a Docker registry (distribution API v2), e.g. https://registry.example.com or http://127.0.0.1:5000.')
+    })
+
+    it('refuses a Basic-auth server without the registry header, and one naming another API version', async () => {
+      reg.handler = (req, res) => {
+        if (!basicOk(req)) {
+          res.writeHead(401, {'www-authenticate': 'Basic realm="intranet"'})
+          res.end()
+          return
+        }
+        res.writeHead(200, {'content-type': 'text/html'})
+        res.end('<html>intranet</html>')
+      }
+      const basic = await expectError(new RegistryClient({address: reg.address, username: 'berth', password: PASSWORD}).ping(), ConnectionError)
+      expect(basic.message).to.equal(`registry 127.0.0.1:${reg.port} answered GET /v2/, but this does not look like a registry API (no Docker-Distribution-API-Version header, and no registry token challenge).`)
+      reg.handler = (_req, res) => {
+        res.writeHead(200, {'docker-distribution-api-version': 'registry/1.0'})
+        res.end('{}')
+      }
+      const v1 = await expectError(new RegistryClient({address: reg.address}).ping(), ConnectionError)
+      expect(v1.message).to.equal(`registry 127.0.0.1:${reg.port} answered GET /v2/, but this does not look like a registry API (Docker-Distribution-API-Version "registry/1.0", and no registry token challenge).`)
+    })
+
+    it('accepts a token-auth registry that does not send the version header', async () => {
+      reg.handler = (req, res, url) => {
+        if (url.pathname === '/token') {
+          res.writeHead(200, {'content-type': 'application/json'})
+          res.end(JSON.stringify({token: TOKEN}))
+          return
+        }
+        if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+          res.writeHead(401, {'www-authenticate': `Bearer realm="http://127.0.0.1:${reg.port}/token",service="reg"`})
+          res.end()
+          return
+        }
+        res.writeHead(200, {'content-type': 'application/json'})
+        res.end('{}')
+      }
+      expect(await new RegistryClient({address: reg.address, username: 'berth', password: PASSWORD}).ping()).to.deep.equal({apiVersion: null, authScheme: 'bearer', credentialsAccepted: true, tokenServer: `http://127.0.0.1:${reg.port}/token`})
+    })
+
     it('reports a registry that needs no auth', async () => {
       reg.handler = (_req, res) => json(res, 200, {})
       expect(await new RegistryClient({address: reg.address, username: 'u', password: 'p'}).ping()).to.deep.equal({apiVersion: 'registry/2.0', authScheme: 'none', credentialsAccepted: false})

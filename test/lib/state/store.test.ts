@@ -108,7 +108,7 @@ describe('StateStore', () => {
     it(`rejects the name ${JSON.stringify(bad)} and writes nothing`, async () => {
       const err = await rejection(store.create({kind: 'Endpoint', metadata: {name: bad, project: 'default'}, spec: {}}))
       expect(err).to.be.instanceOf(ValidationError)
-      expect(err.message).to.match(/^Invalid Endpoint name ".*": /)
+      expect(err.message).to.match(/^Invalid endpoint name ".*": /)
       expect(await allFiles(home).catch(() => [])).to.deep.equal([])
     })
   }

@@ -1,5 +1,5 @@
 import {BerthCommand} from '../../../cli/base-command.js'
-import {eraseGitCredential, readCredentialRequest} from '../../../lib/credentials/git-helper.js'
+import {eraseGitCredential, readCredentialRequest} from '../../../lib/credential-helpers/git-helper.js'
 
 export default class CredentialGitErase extends BerthCommand<typeof CredentialGitErase> {
   static override summary = 'Accept git\'s "erase" action; berth deletes nothing.'

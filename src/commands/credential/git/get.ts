@@ -1,5 +1,5 @@
 import {BerthCommand} from '../../../cli/base-command.js'
-import {getGitCredential, readCredentialRequest} from '../../../lib/credentials/git-helper.js'
+import {getGitCredential, readCredentialRequest} from '../../../lib/credential-helpers/git-helper.js'
 
 export default class CredentialGitGet extends BerthCommand<typeof CredentialGitGet> {
   static override summary = 'Answer git with the credentials of the matching git or codearts-repo endpoint.'

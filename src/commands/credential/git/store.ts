@@ -1,5 +1,5 @@
 import {BerthCommand} from '../../../cli/base-command.js'
-import {readCredentialRequest, storeGitCredential} from '../../../lib/credentials/git-helper.js'
+import {readCredentialRequest, storeGitCredential} from '../../../lib/credential-helpers/git-helper.js'
 
 export default class CredentialGitStore extends BerthCommand<typeof CredentialGitStore> {
   static override summary = 'Accept git\'s "store" action; berth saves nothing.'

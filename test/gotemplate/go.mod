@@ -1,0 +1,3 @@
+module berth.test/gotemplate
+
+go 1.24
