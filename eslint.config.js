@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint'
  * Each layer may import its own layer and the ones below, never one above.
  * Folders that do not exist yet are listed so that code added later is checked too.
  */
-const FEATURES = ['endpoints', 'services', 'templates', 'environments', 'runtimes', 'resource-interfaces', 'triggers', 'credential-helpers', 'credentials']
+const FEATURES = ['endpoints', 'services', 'templates', 'environments', 'runtimes', 'resource-interfaces', 'triggers', 'credential-helpers', 'credentials', 'backends', 'install']
 const PROTOCOLS = ['kube', 'registry', 'git', 'iam', 'docker', 'helm', 'gotemplate', 'net', 'state', 'secrets', 'fs', 'config', 'input', 'output']
 const GROUND = ['errors', 'names', 'yaml', 'paths']
 

@@ -6,8 +6,14 @@ import {Settings} from './config/settings.js'
 import {InquirerPrompter, Prompter} from './input/prompter.js'
 import {assertDns1123Label} from './names.js'
 import {berthHome} from './paths.js'
+import type {KubeClient} from './kube/client.js'
+import {UsageError} from './errors.js'
 import {parseBackendName, openSecretStore} from './secrets/index.js'
+import {KubeSecretStore} from './secrets/kube.js'
 import type {SecretStore} from './secrets/store.js'
+import type {StateBackend} from './state/backend.js'
+import {connectKubeBackend} from './state/kube-connection.js'
+import {KubeStateStore} from './state/kube-store.js'
 import {StateStore} from './state/store.js'
 import type {DockerEngine} from './docker/engine.js'
 import type {RegistryClient} from './registry/client.js'
@@ -17,7 +23,7 @@ export type ProcessRunner = (command: string, args: string[], options: SpawnOpti
 
 /** The dependencies a test can replace. */
 export interface ContextOverrides {
-  state: StateStore
+  state: StateBackend
   secrets: SecretStore
   prompter: Prompter
   now: () => Date
@@ -51,7 +57,9 @@ export class BerthContext {
   readonly now: () => Date
   private readonly projectFlag?: string
   private readonly overrides: NonNullable<BerthContextOptions['overrides']>
-  private stateStore?: StateStore
+  private stateStore?: StateBackend
+  private kubeBackendClient?: Promise<KubeClient>
+  private kubeSecretStore?: KubeSecretStore
   private secretStore?: Promise<SecretStore>
   private projectName?: Promise<string>
   private dockerEngine?: Promise<DockerEngine>
@@ -80,18 +88,64 @@ export class BerthContext {
     return this.projectName
   }
 
-  state(): StateStore {
-    this.stateStore ??= this.overrides.state ?? new StateStore({home: this.home, now: this.now})
+  /** The state backend: files under BERTH_HOME, or custom resources (the backend setting, BERTH_BACKEND). */
+  state(): StateBackend {
+    this.stateStore ??= this.overrides.state ?? (this.stateBackendName() === 'kubernetes' ? this.kubeState() : this.fileState())
     return this.stateStore
   }
 
+  /** The file backend under BERTH_HOME, whatever backend is chosen (state export and import use both). */
+  fileState(): StateStore {
+    if (this.overrides.state instanceof StateStore) return this.overrides.state
+    return new StateStore({home: this.home, now: this.now})
+  }
+
+  /** The Kubernetes backend as configured (kube-kubeconfig, kube-context, kube-namespace), whatever backend is chosen. */
+  kubeState(): KubeStateStore {
+    if (this.overrides.state instanceof KubeStateStore) return this.overrides.state
+    return new KubeStateStore({connect: () => this.kubeBackend(), namespace: this.settings.resolveSync('kube-namespace').value, now: this.now})
+  }
+
+  /** The Kubernetes backend's secret store (Kubernetes Secrets in its namespace). */
+  kubeSecrets(): KubeSecretStore {
+    this.kubeSecretStore ??= new KubeSecretStore({connect: () => this.kubeBackend(), namespace: this.settings.resolveSync('kube-namespace').value})
+    return this.kubeSecretStore
+  }
+
+  stateBackendName(): 'file' | 'kubernetes' {
+    const setting = this.settings.resolveSync('backend')
+    if (setting.value === 'file' || setting.value === 'kubernetes') return setting.value
+    throw new UsageError(`${setting.source === 'env' ? 'BERTH_BACKEND' : `backend in ${this.settings.file}`} is ${JSON.stringify(setting.value)}; expected file or kubernetes.`)
+  }
+
+  /** The API connection of the Kubernetes backend, opened once. */
+  private kubeBackend(): Promise<KubeClient> {
+    this.kubeBackendClient ??= Promise.resolve().then(() => {
+      const file = this.settings.resolveSync('kube-kubeconfig').value
+      const context = this.settings.resolveSync('kube-context').value
+      return connectKubeBackend({kubeconfigFile: file || undefined, context: context || undefined, env: this.env})
+    })
+    return this.kubeBackendClient
+  }
+
+  /**
+   * The secret store. On the Kubernetes backend secrets are Kubernetes Secrets (a team shares
+   * them with the objects), unless BERTH_SECRET_STORE=env reads them from the environment in CI.
+   */
   secrets(): Promise<SecretStore> {
     if (this.overrides.secrets) return Promise.resolve(this.overrides.secrets)
     this.secretStore ??= this.settings.resolve('secret-store').then((setting) => {
-      const source = setting.source === 'env' ? 'BERTH_SECRET_STORE' : `secret-store in ${this.settings.file}`
-      return openSecretStore({backend: parseBackendName(setting.value, source), home: this.home, env: this.env})
+      if (this.stateBackendName() === 'kubernetes' && !(setting.source === 'env' && setting.value === 'env')) return this.kubeSecrets()
+      return this.localSecrets()
     })
     return this.secretStore
+  }
+
+  /** The secret store of the file backend (the secret-store setting), whatever backend is chosen. */
+  async localSecrets(): Promise<SecretStore> {
+    const setting = await this.settings.resolve('secret-store')
+    const source = setting.source === 'env' ? 'BERTH_SECRET_STORE' : `secret-store in ${this.settings.file}`
+    return openSecretStore({backend: parseBackendName(setting.value, source), home: this.home, env: this.env, kube: () => this.kubeSecrets()})
   }
 
   prompter(): Prompter {

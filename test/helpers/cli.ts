@@ -55,13 +55,22 @@ export function tempHome(prefix = 'berth-test-home-'): {home: string; cleanup: (
   return {home, cleanup: () => rmSync(home, {recursive: true, force: true})}
 }
 
+const homeEnv = new Map<string, NodeJS.ProcessEnv>()
+
+/** Extra environment for every berth run with this home (the backend it is on); undefined forgets it. */
+export function registerHomeEnv(home: string, env: NodeJS.ProcessEnv | undefined): void {
+  if (env) homeEnv.set(home, env)
+  else homeEnv.delete(home)
+}
+
 /**
  * The environment for a berth child: an isolated BERTH_HOME, PATH and the D-Bus
- * session (for the keychain) kept, everything else dropped unless given.
+ * session (for the keychain) kept, everything else dropped unless given; a home on the
+ * kubernetes backend (see backends.ts) adds BERTH_BACKEND and the kube settings.
  */
 export function berthEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'DBUS_SESSION_BUS_ADDRESS', 'CI', 'BERTH_KEYCHAIN_SERVICE', 'TMPDIR', 'LANG']
   const env: NodeJS.ProcessEnv = {}
   for (const key of keep) if (process.env[key] !== undefined) env[key] = process.env[key]
-  return {...env, BERTH_HOME: home, NO_COLOR: '1', ...extra}
+  return {...env, BERTH_HOME: home, NO_COLOR: '1', ...homeEnv.get(home), ...extra}
 }

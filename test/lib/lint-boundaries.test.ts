@@ -56,3 +56,16 @@ describe('eslint layer boundaries', function () {
     expect(upward).to.deep.equal([])
   })
 })
+
+describe('eslint layer boundaries: every folder has a layer', () => {
+  it('places each folder of src/lib in FEATURES or PROTOCOLS (eslint.config.js), and docs/ARCHITECTURE.md names it', async () => {
+    const {readFileSync, readdirSync} = await import('node:fs')
+    const config = readFileSync(path.join(root, 'eslint.config.js'), 'utf8')
+    const listed = (name: string) => [...(new RegExp(`const ${name} = \\[([^\\]]*)\\]`).exec(config)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1])
+    const layered = new Set([...listed('FEATURES'), ...listed('PROTOCOLS')])
+    const architecture = readFileSync(path.join(root, 'docs', 'ARCHITECTURE.md'), 'utf8')
+    const folders = readdirSync(path.join(root, 'src', 'lib'), {withFileTypes: true}).filter((e) => e.isDirectory()).map((e) => e.name)
+    expect(folders.filter((f) => !layered.has(f)), 'folders in no layer').to.deep.equal([])
+    expect(folders.filter((f) => !new RegExp(`\\b${f}\\b`).test(architecture)), 'folders docs/ARCHITECTURE.md does not name').to.deep.equal([])
+  })
+})

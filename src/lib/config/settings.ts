@@ -1,10 +1,11 @@
-import {promises as fs} from 'node:fs'
+import {promises as fs, readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {DamagedStateError, UsageError, ValidationError, messageOf} from '../errors.js'
 import {dns1123LabelProblem, quote} from '../names.js'
 import {SECRET_BACKENDS} from '../secrets/store.js'
 import {writeFileAtomic} from '../fs/atomic.js'
+import {STATE_BACKENDS} from '../state/backend.js'
 import {stateLock} from '../state/lock.js'
 import {isPlainObject, parseYaml, toYaml} from '../yaml.js'
 
@@ -36,6 +37,37 @@ export const SETTINGS: readonly SettingDefinition[] = [
     env: 'BERTH_SECRET_STORE',
     defaultValue: 'keychain',
     problem: (value) => ((SECRET_BACKENDS as readonly string[]).includes(value) ? undefined : `expected one of: ${SECRET_BACKENDS.join(', ')}`),
+  },
+  {
+    key: 'backend',
+    description: 'Where objects are kept: file (YAML under BERTH_HOME) or kubernetes (custom resources, shared by a team; secrets in Kubernetes Secrets).',
+    env: 'BERTH_BACKEND',
+    defaultValue: 'file',
+    problem: (value) => ((STATE_BACKENDS as readonly string[]).includes(value) ? undefined : `expected one of: ${STATE_BACKENDS.join(', ')}`),
+  },
+  {
+    key: 'kube-kubeconfig',
+    description: 'The kubeconfig file of the Kubernetes backend (default: the service account in a pod, else $KUBECONFIG, else ~/.kube/config).',
+    env: 'BERTH_KUBECONFIG',
+    defaultValue: '',
+    problem: (value) => (value.trim() === '' || /[\0\n]/.test(value) ? 'expected a file path' : undefined),
+  },
+  {
+    key: 'kube-context',
+    description: 'The context of that kubeconfig (default: its current-context).',
+    env: 'BERTH_KUBE_CONTEXT',
+    defaultValue: '',
+    problem: (value) => (value.trim() === '' || /[\0\n]/.test(value) ? 'expected a context name' : undefined),
+  },
+  {
+    key: 'kube-namespace',
+    description: "The namespace holding berth's objects on the Kubernetes backend.",
+    env: 'BERTH_KUBE_NAMESPACE',
+    defaultValue: 'berth-system',
+    problem: (value) => {
+      const problem = dns1123LabelProblem(value)
+      return problem ? `a namespace must be a DNS-1123 label: ${problem}` : undefined
+    },
   },
 ]
 
@@ -75,20 +107,48 @@ export class Settings {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return (this.cache = {})
       throw error
     }
+    return (this.cache = this.parse(text))
+  }
+
+  /** The values written in the file, read synchronously (for choosing the state backend, which is built synchronously). */
+  fileValuesSync(): Record<string, string> {
+    if (this.cache) return this.cache
+    let text: string
+    try {
+      text = readFileSync(this.file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return (this.cache = {})
+      throw error
+    }
+    return (this.cache = this.parse(text))
+  }
+
+  private parse(text: string): Record<string, string> {
     let parsed: unknown
     try {
       parsed = parseYaml(text, {source: this.file, maxBytes: 64 * 1024})
     } catch (error) {
       throw new DamagedStateError(this.file, `berth's settings file is damaged: ${messageOf(error)}`, {hint: 'Fix or delete the file; it only holds settings.'})
     }
-    if (parsed === null || parsed === undefined) return (this.cache = {})
+    if (parsed === null || parsed === undefined) return {}
     if (!isPlainObject(parsed)) throw new DamagedStateError(this.file, `berth's settings file ${this.file} is damaged: it is not a YAML mapping.`)
     const values: Record<string, string> = {}
     for (const [key, value] of Object.entries(parsed)) {
       if (typeof value !== 'string') throw new DamagedStateError(this.file, `berth's settings file ${this.file} is damaged: "${key}" is not a string.`)
       values[key] = value
     }
-    return (this.cache = values)
+    return values
+  }
+
+  /** resolve, synchronously (no flag). */
+  resolveSync(key: string): ResolvedSetting {
+    const def = settingDefinition(key)
+    const base = {key, description: def.description}
+    const fromEnv = def.env ? this.env[def.env] : undefined
+    if (fromEnv) return {...base, value: fromEnv, source: 'env'}
+    const fromFile = this.fileValuesSync()[key]
+    if (fromFile !== undefined) return {...base, value: fromFile, source: 'file'}
+    return {...base, value: def.defaultValue, source: 'default'}
   }
 
   /** A setting's effective value: a flag, then the environment, then the file, then the default. */

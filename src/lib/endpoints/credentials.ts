@@ -63,7 +63,7 @@ async function storeFor(ctx: BerthContext, ref: StoredSecretRef): Promise<Secret
 /** The store of one backend: the context's own when it is that backend, else a new one. */
 export async function storeOfBackend(ctx: BerthContext, backend: SecretBackendName): Promise<SecretStore> {
   const current = await ctx.secrets()
-  return current.backend === backend ? current : openSecretStore({backend, home: ctx.home, env: ctx.env})
+  return current.backend === backend ? current : openSecretStore({backend, home: ctx.home, env: ctx.env, kube: () => ctx.kubeSecrets()})
 }
 
 /** An endpoint with every secret read back, checked to be of one of the expected types. */

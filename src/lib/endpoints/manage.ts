@@ -74,18 +74,25 @@ export async function createEndpoint(ctx: BerthContext, input: EndpointInput, op
     if (await state.tryGet('Endpoint', input.name, project)) {
       throw new ConflictError(`Endpoint "${input.name}" already exists in project "${project}".`, {hint: `Change it with: berth endpoint update ${input.name}`})
     }
-    const secretRefs = await storeSecrets(store, project, input.name, secretFieldsOf(input))
+    // The document first, naming where its secrets go: a concurrent create of the same name (another
+    // machine on the Kubernetes backend, where the lock is per process) then fails before it writes
+    // the secrets, instead of overwriting the winner's and deleting them on its way out.
+    const secrets = secretFieldsOf(input)
+    const secretRefs = Object.fromEntries(Object.keys(secrets).map((field) => [field, {backend: store.backend, key: refKey({project, kind: 'Endpoint', name: input.name, field})}]))
+    const created = await state.create<EndpointSpec, EndpointStatus>({
+      kind: 'Endpoint',
+      metadata: {name: input.name, project, ...(input.labels ? {labels: input.labels} : {})},
+      spec: specOf(input, secretRefs),
+      ...(status ? {status} : {}),
+    })
     try {
-      return await state.create<EndpointSpec, EndpointStatus>({
-        kind: 'Endpoint',
-        metadata: {name: input.name, project, ...(input.labels ? {labels: input.labels} : {})},
-        spec: specOf(input, secretRefs),
-        ...(status ? {status} : {}),
-      })
+      await storeSecrets(store, project, input.name, secrets)
     } catch (error) {
-      await deleteSecrets(ctx, project, input.name, secretRefs)
+      await deleteSecrets(ctx, project, input.name, secretRefs).catch(() => [])
+      await state.delete('Endpoint', input.name, project).catch(() => undefined)
       throw error
     }
+    return created
   })
 }
 

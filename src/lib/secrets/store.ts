@@ -6,8 +6,10 @@ export interface SecretRef {
   field: string
 }
 
-export type SecretBackendName = 'keychain' | 'file' | 'env'
+/** `kubernetes`: Kubernetes Secrets, the store of the Kubernetes state backend (chosen with it, not on its own). */
+export type SecretBackendName = 'keychain' | 'file' | 'env' | 'kubernetes'
 
+/** The stores the secret-store setting chooses from. */
 export const SECRET_BACKENDS: readonly SecretBackendName[] = ['keychain', 'file', 'env']
 
 /** What a stored document keeps instead of the secret itself. */

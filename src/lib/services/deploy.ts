@@ -13,6 +13,7 @@ import {ObjectRef, managedFieldsHash, objectDigest, refKey, refOf} from '../kube
 import type {WorkloadProgress} from '../kube/wait.js'
 import {assertDns1123Label} from '../names.js'
 import {ClusterTarget, resolveDeployTarget} from './cluster.js'
+import {ImageOverride, setContainerImage} from './image.js'
 import {renderedDigest} from './manifests.js'
 import {getService, recordDeploy, renderStoredService} from './service.js'
 import {DeployRecord, ServiceDocument, ServiceRef} from './types.js'
@@ -37,6 +38,8 @@ export interface DeployOptions extends DeployTargetOptions {
   /** Bound on the rollout wait (default 5 minutes). */
   timeoutMs?: number
   forceConflicts?: boolean
+  /** Deploy with this image in the matching containers instead of the rendered one (a trigger's push). */
+  image?: ImageOverride
 }
 
 export interface DeployEvents {
@@ -107,6 +110,10 @@ export async function deployService(ctx: BerthContext, options: DeployOptions, e
   const timeoutMs = options.timeoutMs ?? 5 * 60_000
   const wait = options.wait !== false
   const rendered = await renderStoredService(ctx, doc, {namespace})
+  if (options.image) {
+    if (doc.spec.type === 'helm') throw new UsageError(`Service "${ref.name}" is a helm service; set its image through a chart value, not a container image.`)
+    setContainerImage(rendered.documents.map((d) => d.object as unknown as Record<string, unknown>), options.image, ref.name)
+  }
   let digest = rendered.digest
   const record = async (result: DeployRecord['result'], extra: Partial<DeployRecord> = {}) => {
     if (options.dryRun) return

@@ -6,7 +6,7 @@
 import type {BerthContext} from '../context.js'
 import {ConflictError, NotFoundError, UsageError, ValidationError} from '../errors.js'
 import {assertDns1123Label, quote} from '../names.js'
-import type {StateStore} from '../state/store.js'
+import type {StateBackend} from '../state/backend.js'
 import {getTemplate} from '../templates/service.js'
 import type {TemplateDocument} from '../templates/types.js'
 import {KeyVal, Variable, VariableType, assignVariables, checkVariable, isVariableType, toKeyVal} from '../templates/variables.js'
@@ -301,7 +301,7 @@ export async function labelService(ctx: BerthContext, ref: ServiceRef, changes: 
 async function changeService(ctx: BerthContext, ref: ServiceRef, change: (doc: ServiceDocument) => ServiceSpec): Promise<{service: ServiceDocument; rendered: RenderedService}> {
   await getService(ctx, ref)
   const project = await ctx.project()
-  const state: StateStore = ctx.state()
+  const state: StateBackend = ctx.state()
   return state.withLock(async () => {
     const current = await getService(ctx, ref)
     const spec = change(current)

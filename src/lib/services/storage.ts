@@ -2,7 +2,7 @@
  * Where a service's texts live: its YAML and its helm values are bodies stored beside the
  * document; in memory the spec carries them as `yaml` and `values`.
  */
-import type {StateStore} from '../state/store.js'
+import type {StateBackend} from '../state/backend.js'
 import {isPlainObject} from '../yaml.js'
 import type {ParsedRender, RenderedService} from './render.js'
 import type {ServiceDocument, ServiceSpec} from './types.js'
@@ -19,7 +19,7 @@ export function splitServiceSpec(spec: ServiceSpec, rendered?: RenderedService):
 }
 
 /** The stored parse of the last render, if any and well-formed (it is only an accelerator). */
-export async function readParsedRender(state: StateStore, doc: ServiceDocument): Promise<ParsedRender | undefined> {
+export async function readParsedRender(state: StateBackend, doc: ServiceDocument): Promise<ParsedRender | undefined> {
   try {
     const text = await state.readBody(doc.kind, doc.metadata.name, doc.metadata.project, RENDERED_BODY)
     if (text === undefined) return undefined
@@ -31,7 +31,7 @@ export async function readParsedRender(state: StateStore, doc: ServiceDocument):
   }
 }
 
-export async function withServiceBodies(state: StateStore, doc: ServiceDocument): Promise<ServiceDocument> {
+export async function withServiceBodies(state: StateBackend, doc: ServiceDocument): Promise<ServiceDocument> {
   const {name, project} = doc.metadata
   const yaml = await state.readBody(doc.kind, name, project, YAML_BODY)
   const values = await state.readBody(doc.kind, name, project, VALUES_BODY)

@@ -1,6 +1,6 @@
 import {isPlainObject} from '../yaml.js'
 import {KINDS, Kind} from './document.js'
-import type {StateStore} from './store.js'
+import type {StateBackend} from './backend.js'
 
 /** An object whose declared reference field names another object. */
 export interface Reference {
@@ -47,7 +47,7 @@ export function valuesAt(doc: unknown, declared: string): Array<{field: string; 
  * Every object that names `target` in one of its declared reference fields. Objects of
  * project-scoped kinds are looked up in the target's project; a reference is by name.
  */
-export async function findReferences(state: StateStore, target: ReferenceTarget): Promise<Reference[]> {
+export async function findReferences(state: StateBackend, target: ReferenceTarget): Promise<Reference[]> {
   const found: Reference[] = []
   for (const kind of Object.keys(KINDS) as Kind[]) {
     const paths = referencePaths(kind, target.kind)

@@ -8,6 +8,8 @@ import {fsyncDir, writeFileAtomic} from '../fs/atomic.js'
 import {assertDns1123Label} from '../names.js'
 import {isPlainObject, parseYaml, toYaml} from '../yaml.js'
 import {API_VERSION, BerthDocument, BodyRef, KINDS, Kind, NewDocument, isKind} from './document.js'
+import type {DamagedFile, ListOptions, ListResult, Removed, StateBackend, UpdateOptions} from './backend.js'
+import {validateDocument} from './schemas.js'
 import {DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, StateLock, stateLock} from './lock.js'
 
 export interface StateStoreOptions {
@@ -22,43 +24,12 @@ export interface StateStoreOptions {
   lockStaleMs?: number
 }
 
-export interface ListOptions {
-  /** Required for project-scoped kinds unless `allProjects`. */
-  project?: string
-  /** Every project's objects (project-scoped kinds only). */
-  allProjects?: boolean
-  /**
-   * 'sync' (default) reads with synchronous calls: for a hundred small files several times
-   * faster, right for a CLI that does nothing else meanwhile. A server passes 'async'.
-   */
-  reads?: 'sync' | 'async'
-}
-
-/** A stored file that could not be read as its kind. */
-export interface DamagedFile {
-  file: string
-  message: string
-}
-
-export interface ListResult<S, T> {
-  documents: Array<BerthDocument<S, T>>
-  damaged: DamagedFile[]
-}
-
-export interface UpdateOptions {
-  /** Compare-and-swap: fail with a ConflictError unless the object is still at this generation. */
-  expectedGeneration?: number
-  /** Bodies to store (a text) or remove (null), by key; the others are kept. */
-  bodies?: Record<string, string | null>
-}
-
-/** What `delete(..., {allowDamaged: true})` removed: the document, or a damaged file. */
-export type Removed<S, T> = {document: BerthDocument<S, T>; damaged?: undefined} | {document?: undefined; damaged: DamagedFile}
+export type {DamagedFile, ListOptions, ListResult, Removed, UpdateOptions} from './backend.js'
 
 const MAX_DOCUMENT_BYTES = 1024 * 1024
 /** The largest body berth stores beside a document (a service's YAML, a chart file). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024
-const BODY_KEY = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/
+export const BODY_KEY = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/
 
 /**
  * berth's state: one YAML document per object under
@@ -79,7 +50,8 @@ const BODY_KEY = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/
  * - `project` is always given for project-scoped kinds; leaving it out is a bug, not 'default'.
  * - Messages name no CLI command: hints come from the layer that knows the command.
  */
-export class StateStore {
+export class StateStore implements StateBackend {
+  readonly backend = 'file'
   readonly home: string
   private readonly actor: string
   private readonly now: () => Date
@@ -96,7 +68,15 @@ export class StateStore {
     this.lockStaleMs = options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS
   }
 
+  get location(): string {
+    return this.home
+  }
+
   /** The file an object lives in. */
+  whereIs(kind: Kind, name: string, project: string | undefined): string {
+    return this.fileFor(kind, name, project)
+  }
+
   fileFor(kind: Kind, name: string, project: string | undefined): string {
     return path.join(this.dirFor(kind, project), `${name}.yaml`)
   }
@@ -172,6 +152,7 @@ export class StateStore {
   /** Create an object (and its bodies); fails with a ConflictError if it exists. */
   async create<S, T>(input: NewDocument<S, T>): Promise<BerthDocument<S, T>> {
     validateNew(input)
+    validateDocument(input.kind, input.metadata.name, input)
     const {kind, metadata} = input
     const project = KINDS[kind].scope === 'project' ? metadata.project : undefined
     this.dirFor(kind, project)
@@ -229,6 +210,7 @@ export class StateStore {
       if (next.kind !== current.kind || next.metadata.name !== current.metadata.name || next.metadata.project !== current.metadata.project) {
         throw new ValidationError(`The kind, name and project of ${kind} "${name}" cannot change.`)
       }
+      validateDocument(kind, name, next)
       const bodies = await this.writeBodies(kind, name, project, current.metadata.bodies ?? {}, bodyChanges)
       next.metadata.createdAt = current.metadata.createdAt
       next.metadata.createdBy = current.metadata.createdBy
@@ -258,6 +240,7 @@ export class StateStore {
       const current = await this.get<S, T>(kind, name, project)
       checkGeneration(current, options.expectedGeneration)
       const status = await change(structuredClone(current))
+      validateDocument(kind, name, {spec: current.spec, status})
       const next: BerthDocument<S, T> = {...current, status}
       await this.writeDocument(next)
       return next
@@ -364,23 +347,23 @@ export class StateStore {
   }
 }
 
-function checkGeneration(current: BerthDocument<unknown, unknown>, expected: number | undefined): void {
+export function checkGeneration(current: BerthDocument<unknown, unknown>, expected: number | undefined): void {
   if (expected === undefined || current.metadata.generation === expected) return
   const {kind, name, project} = {kind: current.kind, ...current.metadata}
   throw new ConflictError(`${kind} "${name}"${projectSuffix(kind, project)} was changed meanwhile: expected generation ${expected}, found ${current.metadata.generation}.`)
 }
 
-function sha256(data: Buffer): string {
+export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex')
 }
 
-function assertBodyKey(key: string): void {
+export function assertBodyKey(key: string): void {
   if (!BODY_KEY.test(key) || key.includes('..')) {
     throw new ValidationError(`Invalid body key ${JSON.stringify(key)}: use letters, digits, ".", "_" and "-" (no "/", no ".."), at most 200 characters.`)
   }
 }
 
-function validateBodies(bodies: Record<string, string | null>): void {
+export function validateBodies(bodies: Record<string, string | null>): void {
   for (const [key, text] of Object.entries(bodies)) {
     assertBodyKey(key)
     if (text === null) continue
@@ -599,7 +582,7 @@ function kindInText(kind: string): string {
   return kind.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()
 }
 
-function validateNew(input: NewDocument<unknown, unknown>): void {
+export function validateNew(input: NewDocument<unknown, unknown>): void {
   if (!isKind(input.kind)) throw new ValidationError(`Unknown kind ${JSON.stringify(input.kind)}.`)
   assertDns1123Label(input.metadata.name, `${kindInText(input.kind)} name`)
   if (input.metadata.project !== undefined) assertDns1123Label(input.metadata.project, 'project name')
@@ -610,11 +593,11 @@ function validateNew(input: NewDocument<unknown, unknown>): void {
   validateBodies(input.bodies ?? {})
 }
 
-function projectSuffix(kind: Kind, project: string | undefined): string {
+export function projectSuffix(kind: Kind, project: string | undefined): string {
   return KINDS[kind].scope === 'project' ? ` in project "${project}"` : ''
 }
 
-function defaultActor(): string {
+export function defaultActor(): string {
   try {
     return `${os.userInfo().username}@${os.hostname()}`
   } catch {

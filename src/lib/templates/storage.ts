@@ -4,7 +4,7 @@
  * carries them as `yaml` and `chart`.
  */
 import {DamagedStateError} from '../errors.js'
-import type {StateStore} from '../state/store.js'
+import type {StateBackend} from '../state/backend.js'
 import {isPlainObject} from '../yaml.js'
 import type {TemplateDocument, TemplateSpec} from './types.js'
 
@@ -22,7 +22,7 @@ export function splitTemplateSpec(spec: TemplateSpec): {spec: TemplateSpec; bodi
 }
 
 /** A stored template with its YAML or chart read back. */
-export async function withTemplateBodies(state: StateStore, doc: TemplateDocument): Promise<TemplateDocument> {
+export async function withTemplateBodies(state: StateBackend, doc: TemplateDocument): Promise<TemplateDocument> {
   const project = doc.metadata.project
   const yaml = await state.readBody('Template', doc.metadata.name, project, YAML_BODY)
   const chartText = await state.readBody('Template', doc.metadata.name, project, CHART_BODY)
@@ -30,7 +30,7 @@ export async function withTemplateBodies(state: StateStore, doc: TemplateDocumen
   if (chartText !== undefined) {
     const parsed: unknown = JSON.parse(chartText)
     if (!isPlainObject(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
-      throw new DamagedStateError(state.fileFor('Template', doc.metadata.name, project), `The chart of template "${doc.metadata.name}" is damaged: it is not a map of file names to texts.`)
+      throw new DamagedStateError(state.whereIs('Template', doc.metadata.name, project), `The chart of template "${doc.metadata.name}" is damaged: it is not a map of file names to texts.`)
     }
     chart = parsed as Record<string, string>
   }

@@ -2,6 +2,7 @@ import {expect} from 'chai'
 import {promises as fs} from 'node:fs'
 import path from 'node:path'
 
+import {BackendHome, backendHome, storedState, testBackends} from '../../helpers/backends.js'
 import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
 import {stateFiles} from '../../helpers/files.js'
 
@@ -19,13 +20,14 @@ contexts:
 current-context: dev-admin
 `
 
-describe('berth endpoint create: malformed and hostile input', () => {
+for (const backend of testBackends()) describe(`berth endpoint create: malformed and hostile input (${backend} backend)`, () => {
+  let b: BackendHome
   let home: string
-  let cleanup: () => void
   let initial: Record<string, string>
 
-  before(async () => {
-    ;({home, cleanup} = tempHome())
+  before(async function () {
+    b = await backendHome(this, backend)
+    home = b.home
     const env = berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'p', S: 'secret'})
     // One endpoint already stored: bad input must leave it and everything else as it is.
     const made = await runBerth(['endpoint', 'create', 'docker-registry', 'existing', '--address', 'https://r.example.com', '--username', 'u', '--password-env', 'S'], {env})
@@ -33,9 +35,9 @@ describe('berth endpoint create: malformed and hostile input', () => {
     await fs.writeFile(path.join(home, 'good.kubeconfig'), KUBECONFIG)
     await fs.writeFile(path.join(home, 'not-yaml.kubeconfig'), 'apiVersion: v1\nclusters: [\n  - name: x\n')
     await fs.writeFile(path.join(home, 'list.kubeconfig'), '- a\n- b\n')
-    initial = await stateFiles(home)
+    initial = await storedState(b)
   })
-  after(() => cleanup())
+  after(async () => b?.cleanup())
 
   const kc = (name: string) => path.join(home, name)
   const reg = (...extra: string[]) => ['endpoint', 'create', 'docker-registry', ...extra]
@@ -94,7 +96,7 @@ describe('berth endpoint create: malformed and hostile input', () => {
       else expect(result.stderr).to.match(expected)
       expect(result.stdout).to.equal('')
       expect(result.stderr).to.not.match(/\n\s+at /)
-      expect(await stateFiles(home)).to.deep.equal(initial)
+      expect(await storedState(b)).to.deep.equal(initial)
     })
   }
 

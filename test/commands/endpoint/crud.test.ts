@@ -5,7 +5,7 @@ import {promises as fs} from 'node:fs'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
-import {StateStore} from '../../../src/lib/state/store.js'
+import {BackendHome, backendHome, storedState, testBackends} from '../../helpers/backends.js'
 import {ROOT, berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
 import {stateFiles} from '../../helpers/files.js'
 import {requireKeychain} from '../../helpers/keychain.js'
@@ -33,12 +33,16 @@ contexts:
 current-context: dev-admin
 `
 
-describe('berth endpoint create/list/show/update/delete', () => {
+for (const backend of testBackends()) describe(`berth endpoint create/list/show/update/delete (${backend} backend)`, () => {
+  let b: BackendHome
   let home: string
-  let cleanup: () => void
   const secret = `pw-${randomBytes(6).toString('hex')}`
-  beforeEach(() => ({home, cleanup} = tempHome()))
-  afterEach(() => cleanup())
+  const secretStore = backend === 'kubernetes' ? 'kubernetes' : 'file'
+  beforeEach(async function () {
+    b = await backendHome(this, backend)
+    home = b.home
+  })
+  afterEach(async () => b?.cleanup())
 
   const env = (extra: NodeJS.ProcessEnv = {}) => berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'test-passphrase', ...extra})
   const berth = (args: string[], extra: NodeJS.ProcessEnv = {}, input?: string) => runBerth(args, {env: env(extra), input})
@@ -75,23 +79,26 @@ describe('berth endpoint create/list/show/update/delete', () => {
 
     const show = await berth(['endpoint', 'show', 'hub'])
     expect(show.code).to.equal(0)
-    expect(show.stdout).to.match(/^name +hub\nproject +default\ntype +docker-registry\naddress +https:\/\/registry\.example\.com\nusername +ci\npassword +\*{8} \(file\)\ncreated +\S+ by \S+\nused by +-\n$/)
+    expect(show.stdout).to.match(new RegExp(`^name +hub\\nproject +default\\ntype +docker-registry\\naddress +https://registry\\.example\\.com\\nusername +ci\\npassword +\\*{8} \\(${secretStore}\\)\\ncreated +\\S+ by \\S+\\nused by +-\\n$`))
     const showJson = JSON.parse((await berth(['endpoint', 'show', 'dev', '--json'])).stdout)
     expect(showJson.spec).to.include({type: 'kubernetes', server: 'https://127.0.0.1:6443/', context: 'dev-admin'})
-    expect(showJson.secrets).to.deep.equal({kubeconfig: '******** (file)'})
+    expect(showJson.secrets).to.deep.equal({kubeconfig: `******** (${secretStore})`})
 
-    // No secret value, nor the kubeconfig's token, in any file berth keeps or in any output.
-    for (const [file, content] of await filesUnder(home)) {
+    // No secret value, nor the kubeconfig's token, in any file or custom resource berth keeps, or in any output.
+    const stored = Object.entries(await storedState(b)).filter(([where]) => !where.startsWith('Secret/'))
+    expect(stored.length).to.be.greaterThan(backend === 'kubernetes' ? 5 : 0)
+    for (const [file, content] of stored) {
       if (file === kubeconfig) continue
       expect(content, file).to.not.contain(secret)
       expect(content, file).to.not.contain('kube-token-value-123')
+      expect(content, file).to.not.contain(Buffer.from(secret).toString('base64'))
     }
     for (const out of [list.stdout, show.stdout, JSON.stringify(showJson)]) expect(out).to.not.contain(secret)
   })
 
   it('updates fields and the secret, and names the objects that use the endpoint', async () => {
     expect((await berth(['endpoint', 'create', 'git', 'app', '--url', 'https://git.example.com/a.git', '--username', 'ci', '--password-stdin'], {}, 'old')).code).to.equal(0)
-    await new StateStore({home}).create({kind: 'DeploymentRuntime', metadata: {name: 'web', project: 'default'}, spec: {repoEndpoint: 'app', path: 'deploy'}})
+    await b.state.create({kind: 'DeploymentRuntime', metadata: {name: 'web', project: 'default'}, spec: {repoEndpoint: 'app', path: 'deploy'}})
     const update = await berth(['endpoint', 'update', 'app', '--username', 'deployer', '--password-stdin', '--json'], {}, 'new-secret')
     expect(update.code, update.stderr).to.equal(0)
     const body = JSON.parse(update.stdout)
@@ -99,7 +106,7 @@ describe('berth endpoint create/list/show/update/delete', () => {
     expect(body.references).to.deep.equal([{kind: 'DeploymentRuntime', name: 'web', field: 'spec.repoEndpoint'}])
     const human = await berth(['endpoint', 'update', 'app', '--url', 'https://git.example.com/b.git'])
     expect(human.stderr).to.equal('Updated endpoint "app".\nThese objects use it and may need updating too:\n  DeploymentRuntime/web (spec.repoEndpoint)\n')
-    const doc = await new StateStore({home}).get('Endpoint', 'app', 'default')
+    const doc = await b.state.get('Endpoint', 'app', 'default')
     expect(doc.metadata.generation).to.equal(3)
     expect(doc.spec).to.include({url: 'https://git.example.com/b.git', username: 'deployer'})
     const nothing = await berth(['endpoint', 'update', 'app', '--url', 'https://git.example.com/b.git'])
@@ -114,27 +121,44 @@ describe('berth endpoint create/list/show/update/delete', () => {
 
   it('refuses to delete an endpoint in use unless --force, then removes its secret', async () => {
     expect((await berth(['endpoint', 'create', 'docker-registry', 'hub', '--address', 'http://127.0.0.1:5000', '--username', 'ci', '--password-stdin'], {}, secret)).code).to.equal(0)
-    const store = new StateStore({home})
+    const store = b.state
     // Only declared reference fields count: a Service's manifest naming "hub" under spec.endpoints is user data.
     await store.create({kind: 'Service', metadata: {name: 'web', project: 'default'}, spec: {manifest: {kind: 'ServiceMonitor', spec: {endpoints: ['hub']}}, registryEndpoint: 'hub'}})
     await store.create({kind: 'Trigger', metadata: {name: 'on-push', project: 'default'}, spec: {endpoint: 'hub'}})
     await store.create({kind: 'Trigger', metadata: {name: 'on-tag', project: 'default'}, spec: {endpoint: 'hub', action: {clusterEndpoint: 'k8s'}}})
-    const before = await filesUnder(home)
+    const before = await storedState(b)
     const refused = await berth(['endpoint', 'delete', 'hub'])
     expect(refused.code).to.equal(1)
     expect(refused.stderr).to.equal(
       'Error: Endpoint "hub" is used by 2 objects: Trigger "on-push" (spec.endpoint), Trigger "on-tag" (spec.endpoint).\nHint: Change those first, or delete anyway with: berth endpoint delete hub --force\n',
     )
-    expect(await filesUnder(home)).to.deep.equal(before)
+    expect(await storedState(b)).to.deep.equal(before)
     const forced = await berth(['endpoint', 'delete', 'hub', '--force', '--json'])
     expect(forced.code).to.equal(0)
     expect(JSON.parse(forced.stdout)).to.include({name: 'hub', deleted: true})
     expect(JSON.parse(forced.stdout).secretsRemoved).to.deep.equal(['password'])
-    const secrets = JSON.parse(await fs.readFile(path.join(home, 'secrets.enc'), 'utf8'))
-    expect(Object.keys(secrets.entries)).to.deep.equal([])
+    if (backend === 'file') {
+      const secrets = JSON.parse(await fs.readFile(path.join(home, 'secrets.enc'), 'utf8'))
+      expect(Object.keys(secrets.entries)).to.deep.equal([])
+    } else {
+      expect(Object.keys(await storedState(b)).filter((where) => where.startsWith('Secret/'))).to.deep.equal([])
+    }
     const gone = await berth(['endpoint', 'show', 'hub'])
     expect(gone.code).to.equal(1)
     expect(gone.stderr).to.equal('Error: Endpoint "hub" not found in project "default".\nHint: List what exists with: berth endpoint list\n')
+  })
+
+  it('lets exactly one of four concurrent creates of one name win, and keeps the winner\'s secret', async () => {
+    const passwords = [0, 1, 2, 3].map((i) => `racer-${i}-p@ss:w0rd`)
+    const results = await Promise.all(passwords.map((password) => berth(['endpoint', 'create', 'git', 'app', '--url', 'https://git.example.com/team/app.git', '--username', 'ci', '--password-env', 'S'], {S: password})))
+    const winners = results.flatMap((r, i) => (r.code === 0 ? [i] : []))
+    expect(winners, results.map((r) => r.stderr).join('')).to.have.length(1)
+    for (const r of results.filter((r) => r.code !== 0)) {
+      expect(r.code).to.equal(1)
+      expect(r.stderr).to.equal('Error: Endpoint "app" already exists in project "default".\nHint: Change it with: berth endpoint update app\n')
+    }
+    const got = await berth(['credential', 'git', 'get'], {}, 'protocol=https\nhost=git.example.com\npath=team/app.git\n\n')
+    expect(got.stdout).to.equal(`username=ci\npassword=${passwords[winners[0]!]}\n`)
   })
 
   it('keeps endpoints apart by project', async () => {
@@ -142,6 +166,19 @@ describe('berth endpoint create/list/show/update/delete', () => {
     expect(JSON.parse((await berth(['endpoint', 'list', '--json'])).stdout)).to.deep.equal([])
     expect(JSON.parse((await berth(['endpoint', 'list', '--json'], {BERTH_PROJECT: 'team-a'})).stdout)).to.have.length(1)
   })
+
+})
+
+// The local secret stores (keychain, env) belong to the file backend.
+describe('berth endpoint secrets in the local stores (file backend)', () => {
+  let home: string
+  let cleanup: () => void
+  const secret = `pw-${randomBytes(6).toString('hex')}`
+  beforeEach(() => ({home, cleanup} = tempHome()))
+  afterEach(() => cleanup())
+
+  const env = (extra: NodeJS.ProcessEnv = {}) => berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'test-passphrase', ...extra})
+  const berth = (args: string[], extra: NodeJS.ProcessEnv = {}, input?: string) => runBerth(args, {env: env(extra), input})
 
   it('stores the secret in the real keychain, nowhere under BERTH_HOME, and removes it on delete', async function () {
     requireKeychain(this)

@@ -1,30 +1,42 @@
 import {expect} from 'chai'
+import {promises as fs} from 'node:fs'
 import {createServer} from 'node:http'
 import {AddressInfo} from 'node:net'
+import path from 'node:path'
 
 import {FakeIam} from '../../fixtures/fake-iam.js'
-import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
-import {fileContents} from '../../helpers/files.js'
+import {BackendHome, backendHome, storedState, testBackends} from '../../helpers/backends.js'
+import {berthEnv, runBerth} from '../../helpers/cli.js'
 
 const AK = 'HPUA1234567890ABWXYZ'
 const SK = 'Sk0123456789abcdefghijklmnopqrstuvwxyzAB'
 const WRONG_SK = 'Sk0123456789abcdefghijklmnopqrstuvwxyzAC'
 const SHAPE_SUMMARY = 'access key HPUA…WXYZ has a valid shape; not checked live: a live check needs the cloud\'s IAM URL (--iam-url https://iam.<region>.myhuaweicloud.com)'
 
-/** The text of every file under a directory. */
-const allFileText = async (dir: string) => Object.values(await fileContents(dir, {encoding: 'latin1'})).join('\n')
+/** The text of every file under a directory (binary-safe) and, on kubernetes, of every berth object but the Secrets (where secrets belong). */
+async function allStoredText(b: BackendHome): Promise<string> {
+  const texts: string[] = []
+  for (const entry of await fs.readdir(b.home, {withFileTypes: true, recursive: true})) {
+    if (entry.isFile()) texts.push(await fs.readFile(path.join(entry.parentPath, entry.name), 'latin1'))
+  }
+  if (b.backend === 'kubernetes') texts.push(...Object.entries(await storedState(b)).filter(([where]) => !where.startsWith('Secret/')).map(([, text]) => text))
+  return texts.join('\n')
+}
 
-describe('berth endpoint test (iam)', () => {
+for (const backend of testBackends()) describe(`berth endpoint test (iam, ${backend} backend)`, () => {
+  let b: BackendHome
   let home: string
-  let cleanup: () => void
   let iam: FakeIam
 
   before(async () => {
     iam = await FakeIam.start({keys: [{accessKeyId: AK, secretAccessKey: SK, userId: 'user-0001', createTime: '2024-03-01T08:00:00.000000Z'}]})
   })
   after(() => iam.stop())
-  beforeEach(() => ({home, cleanup} = tempHome()))
-  afterEach(() => cleanup())
+  beforeEach(async function () {
+    b = await backendHome(this, backend)
+    home = b.home
+  })
+  afterEach(async () => b?.cleanup())
 
   const env = (extra: NodeJS.ProcessEnv = {}) => berthEnv(home, {BERTH_SECRET_STORE: 'file', BERTH_PASSPHRASE: 'test-passphrase', ...extra})
   const berth = (args: string[], extra: NodeJS.ProcessEnv = {}) => runBerth(args, {env: env(extra)})
@@ -79,7 +91,7 @@ describe('berth endpoint test (iam)', () => {
     })
     expect(iam.requests.slice(before).map((r) => r.rejected)).to.deep.equal([undefined])
     expect(await lastTest('cloud')).to.include({ok: true, summary: `access key HPUA…WXYZ is active (checked live at ${iam.url})`})
-    expect(await allFileText(home)).to.not.include(SK)
+    expect(await allStoredText(b)).to.not.include(SK)
   })
 
   it('fails with exit 1 and IAM\'s message for a wrong secret, recording the failure, never showing the secret', async () => {
@@ -104,7 +116,7 @@ describe('berth endpoint test (iam)', () => {
     const recorded = await lastTest('cloud')
     expect(recorded?.ok).to.equal(false)
     expect(recorded?.summary).to.include('rejected the credentials (HTTP 401 Unauthorized)')
-    for (const text of [human.stdout, human.stderr, json.stdout, json.stderr, await allFileText(home)]) expect(text).to.not.include(WRONG_SK)
+    for (const text of [human.stdout, human.stderr, json.stdout, json.stderr, await allStoredText(b)]) expect(text).to.not.include(WRONG_SK)
   })
 
   it('names the connect step for a closed port (exit 1)', async () => {

@@ -29,7 +29,17 @@ describe('Settings', () => {
     expect((await new Settings(path.join(home, 'none'), {}).list()).map((s) => [s.key, s.value, s.source])).to.deep.equal([
       ['project', 'default', 'default'],
       ['secret-store', 'keychain', 'default'],
+      ['backend', 'file', 'default'],
+      ['kube-kubeconfig', '', 'default'],
+      ['kube-context', '', 'default'],
+      ['kube-namespace', 'berth-system', 'default'],
     ])
+    // The state backend is chosen synchronously (the store is built synchronously): the same order of sources.
+    await fs.writeFile(file(), 'backend: kubernetes\nkube-namespace: berth-team-a\n')
+    const sync = new Settings(home, {BERTH_KUBE_NAMESPACE: 'berth-ci'})
+    expect(sync.resolveSync('backend')).to.include({value: 'kubernetes', source: 'file'})
+    expect(sync.resolveSync('kube-namespace')).to.include({value: 'berth-ci', source: 'env'})
+    expect(sync.resolveSync('kube-context')).to.include({value: '', source: 'default'})
   })
 
   it('checks values and keys before writing', async () => {
