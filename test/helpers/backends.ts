@@ -61,6 +61,9 @@ export function installCrds(): Promise<void> {
       .join('---\n')
     await kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], yaml)
     await kubectl(['wait', '--for', 'condition=established', '--timeout', '60s', 'crd', '-l', 'app.kubernetes.io/part-of=berth'])
+    // kubectl caches discovery (~/.kube/cache): the apply above cached it before the CRDs existed,
+    // and the "berth" category is not re-discovered on a miss. api-resources refreshes the cache.
+    await kubectl(['api-resources', '--api-group', 'berth.dev', '-o', 'name'])
   })()
   return installed
 }

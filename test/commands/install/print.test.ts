@@ -19,6 +19,7 @@ describe('berth install --print', () => {
       'CustomResourceDefinition/endpoints.berth.dev',
       'CustomResourceDefinition/templates.berth.dev',
       'CustomResourceDefinition/services.berth.dev',
+      'CustomResourceDefinition/productionservices.berth.dev',
       'CustomResourceDefinition/environments.berth.dev',
       'CustomResourceDefinition/deploymentruntimes.berth.dev',
       'CustomResourceDefinition/triggers.berth.dev',
@@ -55,7 +56,7 @@ describe('berth install --print', () => {
     expect(result.code).to.equal(0)
     const body = JSON.parse(result.stdout) as {namespace: string; objects: unknown[]; yaml: string}
     expect(body.namespace).to.equal('berth-system')
-    expect(body.objects).to.have.length(14)
+    expect(body.objects).to.have.length(15)
     expect(body.yaml).to.contain('kind: CustomResourceDefinition')
   })
 })

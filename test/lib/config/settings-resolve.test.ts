@@ -39,7 +39,7 @@ describe('Settings: flag, then environment, then file, then default', () => {
     const before = await fs.readFile(settings.file, 'utf8')
     const unknown = await berthRejection(settings.set('colour', 'always'))
     expect(unknown).to.be.instanceOf(UsageError)
-    expect([unknown.message, unknown.hint]).to.deep.equal(['Unknown setting "colour".', 'Known settings: project, secret-store.'])
+    expect([unknown.message, unknown.hint]).to.deep.equal(['Unknown setting "colour".', 'Known settings: project, secret-store, backend, kube-kubeconfig, kube-context, kube-namespace.'])
     const bad = await berthRejection(settings.set('project', 'Team A'))
     expect(bad).to.be.instanceOf(ValidationError)
     expect(bad.message).to.equal('Invalid value "Team A" for project: a project name must be a DNS-1123 label: it must consist of lower-case letters, digits and "-", and start and end with a letter or digit.')
