@@ -67,7 +67,7 @@ describe('the Kubernetes backend under RBAC (berth install --print, roles viewer
     expect((JSON.parse(list.stdout) as Array<{name: string}>).map((e) => e.name)).to.deep.equal(['hub'])
     const show = await runBerth(['endpoint', 'show', 'hub'], {env: as('viewer')})
     expect(show.code, show.stderr).to.equal(0)
-    expect(show.stdout).to.match(/^password  \*{8} \(kubernetes; not checked: Your Kubernetes user may not read/m).and.not.to.contain(password)
+    expect(show.stdout).to.match(/^password {2}\*{8} \(kubernetes; not checked: Your Kubernetes user may not read/m).and.not.to.contain(password)
 
     const user = `system:serviceaccount:${namespace}:viewer`
     const refusals: Array<[string[], string | undefined, RegExp]> = [
