@@ -37,10 +37,17 @@ export function runBerth(args: string[], options: RunOptions = {}): Promise<RunR
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    const started = Date.now()
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, options.timeoutMs ?? 60_000)
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
+      // Said in stderr (only when it happens), so a failed assertion that prints stderr tells why.
+      if (signal) stderr += `\n[runBerth: ended by ${signal}${timedOut ? ` after the test's ${options.timeoutMs ?? 60_000} ms limit` : ''}, ${Date.now() - started} ms after start]\n`
       resolve({code: code ?? (signal ? 128 : 1), stdout, stderr})
     })
     // berth may stop reading early (input over a size cap): that is its answer, not a test failure.
