@@ -152,24 +152,31 @@ ${lazyFunctions(require('yaml'), 'load')}
     }))
   },
 }
-// node:crypto (about 15 internal modules) loads on first use, not at start-up: berth's sources
-// import its functions through this facade, which offers every plain function node:crypto exports.
-const lazyCrypto = {
-  name: 'lazy-crypto',
-  setup(b) {
-    b.onResolve({filter: /^(node:)?crypto$/}, (args) => (args.importer.startsWith(path.join(root, 'src') + path.sep) ? {path: 'crypto', namespace: 'berth-lazy-crypto'} : undefined))
-    b.onLoad({filter: /.*/, namespace: 'berth-lazy-crypto'}, () => ({
-      contents: `let crypto
-const load = () => (crypto ??= require('node:crypto'))
-${lazyFunctions(require('node:crypto'), 'load')}
+/**
+ * A Node built-in that loads on first use, not at start-up: berth's sources import its functions
+ * (and classes) through this facade. node:crypto is about 15 internal modules; node:child_process
+ * brings net, dgram and stream along, and only commands that run a program need it.
+ */
+function lazyBuiltin(name) {
+  const filter = new RegExp(`^(node:)?${name}$`)
+  const namespace = `berth-lazy-${name.replaceAll('_', '-')}`
+  return {
+    name: `lazy-${name}`,
+    setup(b) {
+      b.onResolve({filter}, (args) => (args.importer.startsWith(path.join(root, 'src') + path.sep) ? {path: name, namespace} : undefined))
+      b.onLoad({filter: /.*/, namespace}, () => ({
+        contents: `let loaded
+const load = () => (loaded ??= require('node:${name}'))
+${lazyFunctions(require(`node:${name}`), 'load')}
 `,
-      resolveDir: root,
-      loader: 'js',
-    }))
-  },
+        resolveDir: root,
+        loader: 'js',
+      }))
+    },
+  }
 }
 const result = await build({
-  plugins: [bundledPicomatch, lazyOclif, lazyYaml, lazyCrypto],
+  plugins: [bundledPicomatch, lazyOclif, lazyYaml, lazyBuiltin('crypto'), lazyBuiltin('child_process')],
   stdin: {contents: entry, resolveDir: root, sourcefile: 'berth-entry.ts', loader: 'ts'},
   bundle: true,
   format: 'cjs',
