@@ -63,6 +63,19 @@ export abstract class BerthCommand<T extends typeof Command> extends Command {
     return this.stderrStyle
   }
 
+  /**
+   * JSON on stdout, 2-space indented. oclif's own logJson tokenises the text to colour it even
+   * without a theme (several ms for a list of a hundred endpoints); without a JSON theme the text
+   * is the same, so it is written directly.
+   */
+  public override logJson(json: unknown): void {
+    if (this.config.theme?.json) {
+      super.logJson(json)
+      return
+    }
+    process.stdout.write(`${JSON.stringify(typeof json === 'string' ? JSON.parse(json) : json, null, 2)}\n`)
+  }
+
   /** A warning: stderr, also under --json (stdout stays data only). */
   protected warning(message: string, hint?: string): void {
     process.stderr.write(`Warning: ${message}\n${hint ? `Hint: ${hint}\n` : ''}`)

@@ -102,6 +102,10 @@ export class StateStore implements StateBackend {
   async tryGet<S = Record<string, unknown>, T = Record<string, unknown>>(kind: Kind, name: string, project?: string): Promise<BerthDocument<S, T> | undefined> {
     assertDns1123Label(name, `${kindInText(kind)} name`)
     const file = this.fileFor(kind, name, project)
+    // The directory's list cache holds the parsed document while the file is unchanged: no YAML
+    // parser to load for a `show` right after a list or a write.
+    const cached = fromListCache(file, kind, name)
+    if (cached) return cached as BerthDocument<S, T>
     let text: string
     try {
       text = await fs.readFile(file, 'utf8')
@@ -453,6 +457,19 @@ function cachedDocument(entry: unknown, stat: FileIdentity, kind: Kind, name: st
   if (!isPlainObject(doc) || doc.kind !== kind || !isPlainObject(doc.metadata) || doc.metadata.name !== name || !isPlainObject(doc.spec)) return undefined
   if (typeof doc.metadata.generation !== 'number') return undefined
   return doc as unknown as BerthDocument<unknown, unknown>
+}
+
+/** The document in `file` from its directory's list cache, when the cache has it for the file as it is now. */
+function fromListCache(file: string, kind: Kind, name: string): BerthDocument<unknown, unknown> | undefined {
+  let stat: FileIdentity
+  let text: string
+  try {
+    stat = statSync(file)
+    text = readFileSync(path.join(path.dirname(file), LIST_CACHE), 'utf8')
+  } catch {
+    return undefined
+  }
+  return cachedDocument(parseListCache(text).entries[path.basename(file)], stat, kind, name)
 }
 
 /** Best effort: a cache that cannot be written only costs the next list its speed. */

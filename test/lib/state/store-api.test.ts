@@ -249,6 +249,25 @@ describe('StateStore API', () => {
       }
     })
 
+    it('answers a get from the cache while the file is unchanged, and from the file once it changed or the entry is forged', async () => {
+      await store.create({kind: 'Endpoint', metadata: {name: 'alpha', project: 'team-a'}, spec: {v: 1, url: 'https://git.example.com:8443/tenant/app.git'}})
+      const cache = await readCache()
+      const alpha = cache.entries['alpha.yaml']!
+      // Same identity as the file, a different document: only a get that read the cache sees it.
+      await fs.writeFile(cacheFile(), JSON.stringify({version: 1, entries: {'alpha.yaml': {...alpha, doc: {...alpha.doc, spec: {v: 'from-cache'}}}}}))
+      expect((await store.get('Endpoint', 'alpha', 'team-a')).spec).to.deep.equal({v: 'from-cache'})
+      // A forged entry (another kind) or a damaged cache is not used.
+      await fs.writeFile(cacheFile(), JSON.stringify({version: 1, entries: {'alpha.yaml': {...alpha, doc: {...alpha.doc, kind: 'Service', spec: {v: 'forged'}}}}}))
+      expect((await store.get('Endpoint', 'alpha', 'team-a')).spec).to.deep.equal({v: 1, url: 'https://git.example.com:8443/tenant/app.git'})
+      await fs.writeFile(cacheFile(), '{not json')
+      expect((await store.get('Endpoint', 'alpha', 'team-a')).spec).to.deep.equal({v: 1, url: 'https://git.example.com:8443/tenant/app.git'})
+      // The file edited by hand (new size and mtime): the file wins over the stale entry.
+      await fs.writeFile(cacheFile(), JSON.stringify({version: 1, entries: {'alpha.yaml': {...alpha, doc: {...alpha.doc, spec: {v: 'stale'}}}}}))
+      const file = path.join(home, 'projects', 'team-a', 'endpoints', 'alpha.yaml')
+      await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace('v: 1', 'v: 2  # edited by hand'))
+      expect((await store.get('Endpoint', 'alpha', 'team-a')).spec).to.deep.equal({v: 2, url: 'https://git.example.com:8443/tenant/app.git'})
+    })
+
     it('reads the same with async reads (for a server)', async () => {
       for (const name of ['alpha', 'bravo']) await store.create({kind: 'Endpoint', metadata: {name, project: 'team-a'}, spec: {v: name}})
       await fs.rm(cacheFile())
