@@ -3,7 +3,8 @@
  * kinds' schemas), the namespace, a ServiceAccount for berth running in the cluster, and three
  * Roles in that namespace:
  * - berth-viewer: read berth's objects and their bodies; no Secret.
- * - berth-editor: also create, change and delete them, and read and write their Secrets.
+ * - berth-editor: also create, change and delete them, and read and write their Secrets; take
+ *   the trigger server's Leases (coordination.k8s.io) (its history is Execution objects).
  * - berth-admin: also grant these roles to others in the namespace (Roles, RoleBindings).
  */
 import {KINDS, Kind} from '../state/document.js'
@@ -32,6 +33,8 @@ export function installManifests(options: InstallOptions): Array<Record<string, 
   ]
   const editorRules = [
     {apiGroups: [GROUP], resources: withStatus, verbs: [...READ, ...WRITE]},
+    // trigger serve replicas: one Lease per target, so one replica at a time runs its actions.
+    {apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update']},
     {apiGroups: [''], resources: ['configmaps'], verbs: [...READ, 'create', 'delete']},
     {apiGroups: [''], resources: ['secrets'], verbs: [...READ, ...WRITE]},
   ]

@@ -7,7 +7,7 @@ import {SecretRef, StoredSecretRef, parseRefKey, refKey} from '../secrets/store.
 import {TriggerActionRunner, defaultActionRunner} from './actions.js'
 import {HistoryLog, RUN_STATUSES, RunRecord, RunStatus, historyFile, readHistory, removeHistory} from './history.js'
 import {checkImage, globToRegExp, tagRegExp} from './match.js'
-import {inputsOf, newRunId, performRun} from './runs.js'
+import {RunLog, inputsOf, newRunId, performRun} from './runs.js'
 import {DEFAULT_PUBLIC_URL, TriggerAction, TriggerDocument, TriggerSpec, TriggerStatus} from './types.js'
 
 /** The flags that choose a trigger's action, as the command got them. */
@@ -325,7 +325,11 @@ export async function deleteTrigger(ctx: BerthContext, name: string, options: {k
   let tokenRemoved = false
   const ref = parseRefKey(removed.spec.token?.key ?? '')
   if (ref) tokenRemoved = await (await storeFor(ctx, removed.spec.token)).delete(ref).catch(() => false)
-  if (!options.keepHistory) await removeHistory(historyFile(ctx.home, project, name))
+  if (!options.keepHistory) {
+    const runs = await clusterRuns(ctx)
+    if (runs) await runs.removeTrigger(project, name)
+    else await removeHistory(historyFile(ctx.home, project, name))
+  }
   return {trigger: removed, tokenRemoved, historyRemoved: !options.keepHistory, dockerHubWebhookDeleted}
 }
 
@@ -386,15 +390,32 @@ export async function fireTrigger(ctx: BerthContext, name: string, options: Fire
     tag: options.tag,
     time: ctx.now().toISOString(),
   }
-  const log = new HistoryLog(historyFile(ctx.home, project, name))
+  const runs = await clusterRuns(ctx)
+  let log: RunLog & {close?: () => Promise<void>}
+  if (runs) {
+    const {KubeRunLog} = await import('./kube-runs.js')
+    const {targetKey} = await import('./scheduler.js')
+    log = new KubeRunLog(runs, {target: targetKey(doc), replica: 'berth trigger fire'})
+  } else {
+    log = new HistoryLog(historyFile(ctx.home, project, name))
+  }
   try {
     const now = ctx.now().toISOString()
     const record: RunRecord = {run: newRunId(ctx.now()), trigger: name, project, status: 'queued', at: now, queuedAt: now, source: 'manual', inputs: inputsOf(doc, push), ...(options.dryRun || doc.spec.dryRun ? {dryRun: true} : {})}
     await log.append(record)
     return await performRun({trigger: doc, record}, {runner: deps.runner ?? defaultActionRunner(ctx), log, now: ctx.now})
   } finally {
-    await log.close()
+    await log.close?.()
   }
+}
+
+/** The run objects of the kubernetes backend; undefined on the file backend (history in logs). */
+async function clusterRuns(ctx: BerthContext): Promise<import('./kube-runs.js').KubeRunStore | undefined> {
+  const state = ctx.state()
+  if (state.backend !== 'kubernetes') return undefined
+  const [{KubeRunStore}, {KubeStateStore}] = await Promise.all([import('./kube-runs.js'), import('../state/kube-store.js')])
+  if (!(state instanceof KubeStateStore)) return undefined
+  return new KubeRunStore(await state.client(), state.namespace)
 }
 
 /** What list and show print: everything but where the token is kept. */
@@ -471,6 +492,9 @@ export async function triggerHistory(ctx: BerthContext, name: string, query: {li
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new ValidationError(`--limit must be a whole number from 1 to 100000.`)
   if (query.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(query.status)) throw new ValidationError(`--status ${quote(query.status)} is not one of: ${RUN_STATUSES.join(', ')}.`)
   const since = query.since === undefined ? undefined : parseSince(query.since, ctx.now())
-  const page = await readHistory(historyFile(ctx.home, doc.metadata.project ?? '', name), {limit, ...(query.status ? {status: query.status as RunStatus} : {}), ...(since ? {since} : {})})
+  const historyQuery = {limit, ...(query.status ? {status: query.status as RunStatus} : {}), ...(since ? {since} : {})}
+  const runs = await clusterRuns(ctx)
+  if (runs) return runs.history(doc.metadata.project ?? '', name, historyQuery)
+  const page = await readHistory(historyFile(ctx.home, doc.metadata.project ?? '', name), historyQuery)
   return page.records
 }
