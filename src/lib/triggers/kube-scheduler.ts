@@ -21,7 +21,7 @@ import os from 'node:os'
 
 import type {KubeClient} from '../kube/client.js'
 import {HeldLease, tryAcquireLease} from '../kube/lease.js'
-import {ValidationError, messageOf} from '../errors.js'
+import {ConflictError, ValidationError, messageOf} from '../errors.js'
 import type {StateBackend} from '../state/backend.js'
 import {KubeStateStore} from '../state/kube-store.js'
 import {PROJECT_LABEL} from '../state/schemas.js'
@@ -48,6 +48,59 @@ export interface KubeSchedulerOptions extends ClusterOptions {
 }
 
 const LAST_RUN_ANNOTATION = 'berth.dev/last-run'
+
+/** The Lease of a target (one per service in a place, runtime, or trigger command). */
+export function targetLeaseName(target: string): string {
+  return `berth-target-${targetLabel(target)}`
+}
+
+export interface TargetLeaseOptions {
+  namespace: string
+  target: string
+  identity: string
+  leaseSeconds: number
+  /** How long to wait for a busy target before giving up (ConflictError). */
+  waitMs: number
+  /** Set as the last run started under the Lease (a replica then never runs an older push after it). */
+  run: string
+  project: string
+}
+
+/**
+ * Run `fn` holding a target's Lease, as `trigger fire` does on the kubernetes backend so that a
+ * manual run never overlaps a replica's: waits while a replica holds it (up to `waitMs`), renews
+ * it meanwhile, and releases it after.
+ */
+export async function withTargetLease<R>(client: KubeClient, options: TargetLeaseOptions, fn: () => Promise<R>): Promise<R> {
+  const end = Date.now() + options.waitMs
+  for (;;) {
+    const taken = await tryAcquireLease(client, {
+      namespace: options.namespace,
+      name: targetLeaseName(options.target),
+      identity: options.identity,
+      durationSeconds: options.leaseSeconds,
+      labels: {'app.kubernetes.io/part-of': 'berth', [PROJECT_LABEL]: options.project},
+    })
+    if (taken) {
+      const {lease} = taken
+      const last = lease.annotations[LAST_RUN_ANNOTATION]
+      await lease.renew(last === undefined || options.run > last ? {[LAST_RUN_ANNOTATION]: options.run} : undefined)
+      const renewer = setInterval(() => void lease.renew().catch(() => undefined), Math.max(200, (options.leaseSeconds * 1000) / 3))
+      try {
+        return await fn()
+      } finally {
+        clearInterval(renewer)
+        await lease.release().catch(() => undefined)
+      }
+    }
+    if (Date.now() >= end) {
+      throw new ConflictError(`Another run of this target is under way (its Lease ${targetLeaseName(options.target)} in namespace "${options.namespace}" is held), and it did not finish within ${options.waitMs >= 1000 ? `${Math.round(options.waitMs / 1000)} s` : `${options.waitMs} ms`}.`, {
+        hint: 'Try again when it has finished (see the trigger\'s history).',
+      })
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250 + Math.random() * 250))
+  }
+}
 
 /** Thrown by a run log whose first write found the run changed by someone else: not ours to run. */
 class RunTakenError extends Error {}
@@ -140,7 +193,7 @@ export class KubeScheduler implements RunScheduler {
         this.again.delete(target)
         const taken = await tryAcquireLease(this.client, {
           namespace: this.namespace,
-          name: `berth-target-${targetLabel(target)}`,
+          name: targetLeaseName(target),
           identity: this.replicaId,
           durationSeconds: this.options.leaseSeconds,
           labels: {'app.kubernetes.io/part-of': 'berth', [PROJECT_LABEL]: this.options.project},

@@ -7,7 +7,7 @@ import {SecretRef, StoredSecretRef, parseRefKey, refKey} from '../secrets/store.
 import {TriggerActionRunner, defaultActionRunner} from './actions.js'
 import {HistoryLog, RUN_STATUSES, RunRecord, RunStatus, historyFile, readHistory, removeHistory} from './history.js'
 import {checkImage, globToRegExp, tagRegExp} from './match.js'
-import {RunLog, inputsOf, newRunId, performRun} from './runs.js'
+import {inputsOf, newRunId, performRun} from './runs.js'
 import {DEFAULT_PUBLIC_URL, TriggerAction, TriggerDocument, TriggerSpec, TriggerStatus} from './types.js'
 
 /** The flags that choose a trigger's action, as the command got them. */
@@ -360,6 +360,8 @@ export function registryConfig(doc: TriggerDocument, token?: string): string {
 export interface FireOptions {
   tag: string
   dryRun?: boolean
+  /** Kubernetes backend: how long to wait for a run of the same target under way elsewhere (default 2 min). */
+  waitMs?: number
 }
 
 /** The registry host of the trigger's endpoint, as images from it are named (host[:port]). */
@@ -390,22 +392,28 @@ export async function fireTrigger(ctx: BerthContext, name: string, options: Fire
     tag: options.tag,
     time: ctx.now().toISOString(),
   }
+  const now = ctx.now().toISOString()
+  const record: RunRecord = {run: newRunId(ctx.now()), trigger: name, project, status: 'queued', at: now, queuedAt: now, source: 'manual', inputs: inputsOf(doc, push), ...(options.dryRun || doc.spec.dryRun ? {dryRun: true} : {})}
+  const runner = deps.runner ?? defaultActionRunner(ctx)
   const runs = await clusterRuns(ctx)
-  let log: RunLog & {close?: () => Promise<void>}
   if (runs) {
-    const {KubeRunLog} = await import('./kube-runs.js')
-    const {targetKey} = await import('./scheduler.js')
-    log = new KubeRunLog(runs, {target: targetKey(doc), replica: 'berth trigger fire'})
-  } else {
-    log = new HistoryLog(historyFile(ctx.home, project, name))
+    // On a cluster, a manual run takes the target's Lease like a serve replica, so they never overlap.
+    const [{KubeRunLog}, {targetKey}, {withTargetLease}] = await Promise.all([import('./kube-runs.js'), import('./scheduler.js'), import('./kube-scheduler.js')])
+    const target = targetKey(doc)
+    const log = new KubeRunLog(runs, {target, replica: 'berth trigger fire'})
+    const identity = `berth-trigger-fire-${record.run}`
+    // Recorded only once the Lease is held: a queued run of the target would be a replica's to run.
+    return withTargetLease(runs.client, {namespace: runs.namespace, target, identity, leaseSeconds: 15, waitMs: options.waitMs ?? 120_000, run: record.run, project}, async () => {
+      await log.append(record)
+      return performRun({trigger: doc, record}, {runner, log, now: ctx.now})
+    })
   }
+  const log = new HistoryLog(historyFile(ctx.home, project, name))
   try {
-    const now = ctx.now().toISOString()
-    const record: RunRecord = {run: newRunId(ctx.now()), trigger: name, project, status: 'queued', at: now, queuedAt: now, source: 'manual', inputs: inputsOf(doc, push), ...(options.dryRun || doc.spec.dryRun ? {dryRun: true} : {})}
     await log.append(record)
-    return await performRun({trigger: doc, record}, {runner: deps.runner ?? defaultActionRunner(ctx), log, now: ctx.now})
+    return await performRun({trigger: doc, record}, {runner, log, now: ctx.now})
   } finally {
-    await log.close?.()
+    await log.close()
   }
 }
 

@@ -6,7 +6,7 @@ import type {KubeClient} from '../../../src/lib/kube/client.js'
 import {microTime, tryAcquireLease} from '../../../src/lib/kube/lease.js'
 import type {RunRecord} from '../../../src/lib/triggers/history.js'
 import {KubeRunStore, RunSpec, targetLabel} from '../../../src/lib/triggers/kube-runs.js'
-import {KubeScheduler} from '../../../src/lib/triggers/kube-scheduler.js'
+import {KubeScheduler, targetLeaseName, withTargetLease} from '../../../src/lib/triggers/kube-scheduler.js'
 import {newRunId} from '../../../src/lib/triggers/runs.js'
 import {SchedulerHooks, targetKey} from '../../../src/lib/triggers/scheduler.js'
 import type {TriggerDocument} from '../../../src/lib/triggers/types.js'
@@ -138,6 +138,26 @@ describe('trigger scheduling on the kubernetes backend', function () {
     expect(byTag['1.4.2']).to.deep.include({status: 'interrupted', error: 'replica replica-dead stopped while this run was running (its lease expired), and a newer push (tag 1.4.3) was waiting'})
     expect(byTag['1.4.3']!.status).to.equal('succeeded')
     expect(runner.calls.map((c) => c.tag)).to.deep.equal(['1.4.1', '1.4.3'])
+  })
+
+  it('a manual run (trigger fire) waits for the replica holding its target, and gives up after its wait with a plain message', async () => {
+    const held = await tryAcquireLease(client, {namespace, name: targetLeaseName(target), identity: 'replica-a', durationSeconds: 30})
+    expect(held).to.not.equal(undefined)
+    const options = {namespace, target, identity: 'berth-trigger-fire-1', leaseSeconds: 5, run: newRunId(new Date()), project: 'payments'}
+    let error: unknown
+    await withTargetLease(client, {...options, waitMs: 300}, async () => 'ran').catch((e: unknown) => (error = e))
+    expect((error as Error).message).to.equal(`Another run of this target is under way (its Lease ${targetLeaseName(target)} in namespace "${namespace}" is held), and it did not finish within 300 ms.`)
+    let releasedAt = 0
+    setTimeout(() => {
+      releasedAt = Date.now()
+      void held!.lease.release()
+    }, 700)
+    const startedAt = await withTargetLease(client, {...options, waitMs: 10_000}, async () => Date.now())
+    expect(releasedAt).to.be.greaterThan(0)
+    expect(startedAt).to.be.at.least(releasedAt)
+    // The manual run is now the target's last run: an older queued push is not run after it.
+    const again = await tryAcquireLease(client, {namespace, name: targetLeaseName(target), identity: 'replica-b', durationSeconds: 5})
+    expect(again!.lease.annotations['berth.dev/last-run']).to.equal(options.run)
   })
 
   it('keeps at most the retention count of finished runs per trigger, oldest deleted first', async () => {
