@@ -76,6 +76,12 @@ describe('trigger serve replicas on the kubernetes backend', function () {
     const urls = await Promise.all(replicas.map((r) => r.url))
     const started = Date.now()
 
+    const admin = await adminClient()
+    const heldBy = async (holder: string) => {
+      const leases = (await admin.request<{items: Array<{spec: {holderIdentity?: string}}>}>({method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${b!.namespace}/leases`})).body.items
+      return leases.filter((l) => l.spec.holderIdentity === holder).length
+    }
+    let heldAtKill = 0
     const rounds = Math.ceil(EVENTS / TARGETS)
     const killAt = Math.floor(rounds / 2)
     const accepted = new Map<string, {trigger: string; tag: string}>()
@@ -84,7 +90,9 @@ describe('trigger serve replicas on the kubernetes backend', function () {
     let dead = -1
     for (let round = 1; round <= rounds; round++) {
       if (round === killAt) {
-        // Replica 2 dies with runs in flight and runs queued; its targets' Leases expire after 4 s.
+        // Replica 2 dies holding targets (waited for, up to 3 s); their Leases expire after 4 s.
+        const until = Date.now() + 3000
+        while ((heldAtKill = await heldBy('replica-2')) === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20))
         dead = 2
         replicas[2]!.kill()
       }
@@ -118,7 +126,7 @@ describe('trigger serve replicas on the kubernetes backend', function () {
     }
     const sentMs = Date.now() - started
 
-    const runs = new KubeRunStore(await adminClient(), b.namespace!)
+    const runs = new KubeRunStore(admin, b.namespace!)
     let items: RunObject[] = []
     const deadline = Date.now() + 120_000
     for (;;) {
@@ -165,6 +173,9 @@ describe('trigger serve replicas on the kubernetes backend', function () {
       for (const o of mine) if (o.spec.status !== 'succeeded') expect(o.spec.run < lastSucceeded, `${o.spec.run} ${o.spec.status} not superseded`).to.equal(true)
     }
 
+    // The dead replica's targets were taken over: it holds no Lease any more.
+    expect(await heldBy('replica-2')).to.equal(0)
+
     // history reads the Execution objects on this backend.
     const history = await runBerth(['trigger', 'history', names[0]!, '--limit', '1', '--json'], {env})
     expect(history.code, history.stderr).to.equal(0)
@@ -172,6 +183,6 @@ describe('trigger serve replicas on the kubernetes backend', function () {
 
     const interrupted = items.filter((o) => o.spec.status === 'interrupted').length
     const takenOver = items.filter((o) => /taken over/.test(o.spec.reason ?? '')).length
-    console.log(`      ${EVENTS} events (${duplicatesAnswered} redelivered as duplicates) to 3 replicas: all answered in ${sentMs} ms, all settled in ${settledMs} ms; ${JSON.stringify(counts)}; interrupted ${interrupted}, taken over ${takenOver}`)
+    console.log(`      ${EVENTS} events (${duplicatesAnswered} redelivered as duplicates) to 3 replicas: all answered in ${sentMs} ms, all settled in ${settledMs} ms; ${JSON.stringify(counts)}; replica-2 killed holding ${heldAtKill} target(s): interrupted ${interrupted}, taken over ${takenOver}`)
   })
 })
