@@ -48,6 +48,8 @@ export interface KubeSchedulerOptions extends ClusterOptions {
 }
 
 const LAST_RUN_ANNOTATION = 'berth.dev/last-run'
+/** How long a queued run of a trigger this replica does not know waits before it is failed as deleted. */
+const UNKNOWN_TRIGGER_GRACE_MS = 60_000
 
 /** The Lease of a target (one per service in a place, runtime, or trigger command). */
 export function targetLeaseName(target: string): string {
@@ -243,8 +245,14 @@ export class KubeScheduler implements RunScheduler {
         continue
       }
       const doc = this.hooks.trigger(newest.spec.trigger)
-      // A trigger this replica has not loaded yet (created a moment ago): left for the next pass.
-      if (!doc) return
+      if (!doc) {
+        // A trigger this replica has not loaded yet (created a moment ago) is left for the next
+        // pass; one that is still unknown a minute later was deleted.
+        if (Date.now() - Date.parse(newest.spec.queuedAt ?? newest.spec.at) < UNKNOWN_TRIGGER_GRACE_MS) return
+        const now = this.hooks.now().toISOString()
+        await this.runs.replace(newest, {...newest.spec, status: 'failed', at: now, finishedAt: now, replica: this.replicaId, error: `trigger "${newest.spec.trigger}" no longer exists`})
+        continue
+      }
       if (!(await lease.renew({[LAST_RUN_ANNOTATION]: newest.spec.run}))) return
       await this.execute(newest, doc, takeover)
     }

@@ -160,6 +160,20 @@ describe('trigger scheduling on the kubernetes backend', function () {
     expect(again!.lease.annotations['berth.dev/last-run']).to.equal(options.run)
   })
 
+  it('fails a queued run of a trigger still unknown a minute after its push (deleted), and leaves a fresh one queued', async () => {
+    const gone = {...trigger, metadata: {...trigger.metadata, name: 'ledger-gone'}, spec: {...trigger.spec, action: {type: 'exec' as const, command: 'true'}}}
+    const old = new Date(Date.now() - 120_000)
+    await runs.create({...record('2.0.0', 'evt-old', old), trigger: 'ledger-gone', target: targetKey(gone)})
+    const newer = {...trigger, metadata: {...trigger.metadata, name: 'ledger-new'}, spec: gone.spec}
+    await runs.create({...record('2.0.1', 'evt-new'), trigger: 'ledger-new', target: targetKey(newer)})
+    await scheduler('replica-a').start()
+    await until(async () => (await runs.list({})).some((o) => o.spec.status === 'failed'))
+    const byTrigger = Object.fromEntries((await runs.list({})).map((o) => [o.spec.trigger, o.spec]))
+    expect(byTrigger['ledger-gone']).to.deep.include({status: 'failed', error: 'trigger "ledger-gone" no longer exists'})
+    expect(byTrigger['ledger-new']!.status).to.equal('queued')
+    expect(runner.calls).to.deep.equal([])
+  })
+
   it('keeps at most the retention count of finished runs per trigger, oldest deleted first', async () => {
     const start = Date.now() - 60_000
     for (let i = 0; i < 8; i++) await runs.create({...record(`1.0.${i}`, `evt-${i}`, new Date(start + i * 1000)), status: 'succeeded', target})
