@@ -4,7 +4,7 @@
  * renewed by its holder while it works, and released by clearing the holder. Plain options in;
  * what the lock guards is the caller's business.
  */
-import {KubeApiError, KubeClient} from './client.js'
+import type {KubeClient} from './client.js'
 
 export interface LeaseOptions {
   namespace: string
@@ -66,7 +66,7 @@ export class HeldLease {
       this.object = (await this.client.request<LeaseObject>({method: 'PUT', path: leasePath(this.options), body: next, action: `renew Lease ${this.options.name}`})).body
       return true
     } catch (error) {
-      if (error instanceof KubeApiError && (error.status === 409 || error.status === 404)) {
+      if (isStatus(error, 409, 404)) {
         this.lost = true
         return false
       }
@@ -82,7 +82,7 @@ export class HeldLease {
     try {
       await this.client.request({method: 'PUT', path: leasePath(this.options), body: next, action: `release Lease ${this.options.name}`})
     } catch (error) {
-      if (!(error instanceof KubeApiError && (error.status === 409 || error.status === 404))) throw error
+      if (!(isStatus(error, 409, 404))) throw error
     }
   }
 }
@@ -121,7 +121,16 @@ export async function tryAcquireLease(client: KubeClient, options: LeaseOptions)
     const updated = await client.request<LeaseObject>({method: 'PUT', path: leasePath(options), body, action: `take Lease ${options.name}`})
     return {lease: new HeldLease(client, options, updated.body), ...(expiredHolder ? {expiredHolder} : {})}
   } catch (error) {
-    if (error instanceof KubeApiError && (error.status === 409 || error.reason === 'AlreadyExists' || error.reason === 'Conflict')) return undefined
+    if (isStatus(error, 409)) return undefined
     throw error
   }
+}
+
+/**
+ * Whether an API error has one of these HTTP statuses. By the `status` field, not instanceof:
+ * the client module may be loaded twice (a dynamic and a static import under a test loader).
+ */
+export function isStatus(error: unknown, ...statuses: number[]): boolean {
+  const status = (error as {status?: unknown} | null | undefined)?.status
+  return typeof status === 'number' && statuses.includes(status)
 }

@@ -10,7 +10,10 @@
 import {createHash} from 'node:crypto'
 
 import {KubeApiError, KubeClient} from '../kube/client.js'
+import {isStatus} from '../kube/lease.js'
+import type {StateBackend} from '../state/backend.js'
 import {API_VERSION} from '../state/document.js'
+import type {KubeStateStore} from '../state/kube-store.js'
 import {GROUP, NAME_LABEL, PROJECT_LABEL, VERSION, crdPlural} from '../state/schemas.js'
 import type {HistoryQuery, RunRecord, RunStatus} from './history.js'
 import type {RunLog} from './runs.js'
@@ -43,6 +46,17 @@ export interface RunObject {
 }
 
 const hex = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length)
+
+/**
+ * The API connection and namespace of the kubernetes state backend; undefined on another backend.
+ * By shape, not instanceof (the store's module may be loaded twice under a test loader).
+ */
+export function clusterOf(state: StateBackend): {client: () => Promise<KubeClient>; namespace: string} | undefined {
+  if (state.backend !== 'kubernetes') return undefined
+  const kube = state as Partial<Pick<KubeStateStore, 'client' | 'namespace'>>
+  if (typeof kube.client !== 'function' || typeof kube.namespace !== 'string') return undefined
+  return {client: () => (state as KubeStateStore).client(), namespace: kube.namespace}
+}
 
 /** The label value of a target (a label value is at most 63 characters). */
 export function targetLabel(target: string): string {
@@ -105,7 +119,7 @@ export class KubeRunStore {
     try {
       return (await this.client.request<RunObject>({method: 'POST', path: this.path(), body: this.object(spec), action: `record run ${spec.run} of trigger ${spec.trigger}`})).body
     } catch (error) {
-      if (error instanceof KubeApiError && error.status === 409) return undefined
+      if (isStatus(error, 409)) return undefined
       throw error
     }
   }
@@ -115,7 +129,7 @@ export class KubeRunStore {
     try {
       return (await this.client.request<RunObject>({method: 'PUT', path: this.path(current.metadata.name), body: this.object(spec, current), action: `record run ${spec.run} as ${spec.status}`})).body
     } catch (error) {
-      if (error instanceof KubeApiError && (error.status === 409 || error.status === 404)) return undefined
+      if (isStatus(error, 409, 404)) return undefined
       throw error
     }
   }
@@ -142,7 +156,7 @@ export class KubeRunStore {
     try {
       await this.client.request({method: 'DELETE', path: this.path(name), action: `delete trigger run ${name}`})
     } catch (error) {
-      if (!(error instanceof KubeApiError && error.status === 404)) throw error
+      if (!(isStatus(error, 404))) throw error
     }
   }
 

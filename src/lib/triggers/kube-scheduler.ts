@@ -23,9 +23,8 @@ import type {KubeClient} from '../kube/client.js'
 import {HeldLease, tryAcquireLease} from '../kube/lease.js'
 import {ConflictError, ValidationError, messageOf} from '../errors.js'
 import type {StateBackend} from '../state/backend.js'
-import {KubeStateStore} from '../state/kube-store.js'
 import {PROJECT_LABEL} from '../state/schemas.js'
-import {DEFAULT_RUN_RETENTION, KubeRunLog, KubeRunStore, RunObject, RunSpec, STATUS_LABEL, TARGET_LABEL, recordOf, targetLabel} from './kube-runs.js'
+import {DEFAULT_RUN_RETENTION, KubeRunLog, clusterOf, KubeRunStore, RunObject, RunSpec, STATUS_LABEL, TARGET_LABEL, recordOf, targetLabel} from './kube-runs.js'
 import {performRun} from './runs.js'
 import {RunScheduler, SchedulerHooks, SubmitOutcome, targetKey} from './scheduler.js'
 
@@ -136,8 +135,9 @@ export class KubeScheduler implements RunScheduler {
 
   /** The scheduler on the kubernetes state backend's connection and namespace. */
   static async forState(state: StateBackend, options: KubeSchedulerOptions, hooks: SchedulerHooks): Promise<KubeScheduler> {
-    if (!(state instanceof KubeStateStore)) throw new Error('KubeScheduler needs the kubernetes state backend (a bug in the caller).')
-    return new KubeScheduler(await state.client(), state.namespace, options, hooks)
+    const cluster = clusterOf(state)
+    if (!cluster) throw new Error('KubeScheduler needs the kubernetes state backend (a bug in the caller).')
+    return new KubeScheduler(await cluster.client(), cluster.namespace, options, hooks)
   }
 
   get active(): number {

@@ -421,9 +421,9 @@ export async function fireTrigger(ctx: BerthContext, name: string, options: Fire
 async function clusterRuns(ctx: BerthContext): Promise<import('./kube-runs.js').KubeRunStore | undefined> {
   const state = ctx.state()
   if (state.backend !== 'kubernetes') return undefined
-  const [{KubeRunStore}, {KubeStateStore}] = await Promise.all([import('./kube-runs.js'), import('../state/kube-store.js')])
-  if (!(state instanceof KubeStateStore)) return undefined
-  return new KubeRunStore(await state.client(), state.namespace)
+  const {KubeRunStore, clusterOf} = await import('./kube-runs.js')
+  const cluster = clusterOf(state)
+  return cluster ? new KubeRunStore(await cluster.client(), cluster.namespace) : undefined
 }
 
 /** What list and show print: everything but where the token is kept. */

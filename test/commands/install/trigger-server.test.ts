@@ -1,10 +1,16 @@
 import {expect} from 'chai'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 
 import {parseAllDocuments} from 'yaml'
 
-import {installCrds, kubectl, tempNamespace} from '../../helpers/backends.js'
+import {tryAcquireLease} from '../../../src/lib/kube/lease.js'
+import {connectKubeBackend} from '../../../src/lib/state/kube-connection.js'
+import {KubeRunStore} from '../../../src/lib/triggers/kube-runs.js'
+import {adminClient, installCrds, kubectl, tempNamespace} from '../../helpers/backends.js'
 import {berthEnv, runBerth, tempHome} from '../../helpers/cli.js'
-import {requireService} from '../../helpers/services.js'
+import {kubeService, requireService} from '../../helpers/services.js'
 
 interface Manifest {
   apiVersion: string
@@ -52,6 +58,49 @@ describe('berth install --print --with-trigger-server', function () {
       expect(applied.trim().split('\n')).to.have.length(18)
       expect(await kubectl(['get', 'deployments,services,ingresses', '-n', namespace, '-o', 'name'])).to.equal('')
     } finally {
+      await remove()
+    }
+  })
+
+  it('the berth ServiceAccount the replicas run as, connected as in a pod, may take Leases and write Executions in its namespace only', async function () {
+    requireService(this, 'kube')
+    await installCrds()
+    const {namespace, remove} = await tempNamespace('berth-sa')
+    const other = await tempNamespace('berth-sa-other')
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-sa-'))
+    try {
+      const printed = await runBerth(['install', '--print', '--namespace', namespace], {env: berthEnv(home)})
+      const rbac = parseAllDocuments(printed.stdout).map((d) => d.toJS() as Manifest).filter((d) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(d.kind))
+      await kubectl(['apply', '--server-side', '-f', '-'], rbac.map((d) => JSON.stringify(d)).join('\n'))
+      // What Kubernetes mounts into the pod: a token of the berth ServiceAccount and the cluster CA.
+      const admin = await adminClient()
+      const requested = await admin.request<{status: {token: string}}>({method: 'POST', path: `/api/v1/namespaces/${namespace}/serviceaccounts/berth/token`, body: {apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {expirationSeconds: 600}}})
+      writeFileSync(path.join(dir, 'token'), requested.body.status.token)
+      writeFileSync(path.join(dir, 'ca.crt'), readFileSync(kubeService().caFile!))
+      const url = new URL(kubeService().server)
+      const client = await connectKubeBackend({env: {KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port}, serviceAccountDir: dir})
+      try {
+        const taken = await tryAcquireLease(client, {namespace, name: 'berth-target-sa-test', identity: 'berth-trigger-server-7d9f-abc12', durationSeconds: 15})
+        expect(taken).to.not.equal(undefined)
+        expect(await taken!.lease.renew({'berth.dev/last-run': 'x'})).to.equal(true)
+        await taken!.lease.release()
+        const runs = new KubeRunStore(client, namespace)
+        const at = new Date().toISOString()
+        const created = await runs.create({run: '0mwv2ai3b-da7faaee68', trigger: 'checkout-dev', project: 'payments', status: 'queued', at, source: 'distribution', eventId: 'evt-1', inputs: {tag: '1.4.2'}, target: 'exec/payments/checkout-dev'})
+        expect(created).to.not.equal(undefined)
+        expect(await runs.create({...created!.spec})).to.equal(undefined)
+        expect(await runs.replace(created!, {...created!.spec, status: 'succeeded'})).to.not.equal(undefined)
+        expect((await runs.history('payments', 'checkout-dev')).map((r) => r.status)).to.deep.equal(['succeeded'])
+        let refused: unknown
+        await tryAcquireLease(client, {namespace: other.namespace, name: 'berth-target-sa-test', identity: 'x', durationSeconds: 15}).catch((error: unknown) => (refused = error))
+        expect((refused as {status?: number}).status).to.equal(403)
+        expect((refused as Error).message).to.equal(`User "system:serviceaccount:${namespace}:berth" is not allowed to get leases (API group coordination.k8s.io) in namespace "${other.namespace}".`)
+      } finally {
+        client.close()
+      }
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+      await other.remove()
       await remove()
     }
   })
