@@ -160,6 +160,26 @@ describe('trigger scheduling on the kubernetes backend', function () {
     expect(again!.lease.annotations['berth.dev/last-run']).to.equal(options.run)
   })
 
+  it('on stop a replica finishes its running action and leaves the waiting push queued, which another replica runs', async () => {
+    const a = scheduler('replica-a')
+    await a.start()
+    expect(await a.submit({trigger, record: record('1.5.0', 'evt-a')})).to.equal('recorded')
+    await until(() => runner.waiting === 1)
+    expect(await a.submit({trigger, record: record('1.5.1', 'evt-b')})).to.equal('recorded')
+    const stopped = a.stop()
+    runner.release()
+    expect(await stopped).to.deep.equal({kept: 1})
+    const spec = async (tag: string) => (await runs.list({})).find((o) => o.spec.inputs.tag === tag)!.spec
+    expect(await spec('1.5.0')).to.deep.include({status: 'succeeded', replica: 'replica-a'})
+    expect((await spec('1.5.1')).status).to.equal('queued')
+    await scheduler('replica-b').start()
+    await until(() => runner.waiting === 1)
+    runner.release()
+    await until(async () => (await spec('1.5.1')).status === 'succeeded')
+    expect(await spec('1.5.1')).to.deep.include({replica: 'replica-b'})
+    expect(runner.calls.map((c) => c.tag)).to.deep.equal(['1.5.0', '1.5.1'])
+  })
+
   it('fails a queued run of a trigger still unknown a minute after its push (deleted), and leaves a fresh one queued', async () => {
     const gone = {...trigger, metadata: {...trigger.metadata, name: 'ledger-gone'}, spec: {...trigger.spec, action: {type: 'exec' as const, command: 'true'}}}
     const old = new Date(Date.now() - 120_000)
