@@ -16,10 +16,10 @@ import {PushEvent, UnknownPayloadError, parseWebhook} from './payloads.js'
 import {PendingRun, RetryPolicy, inputsOf, newRunId} from './runs.js'
 import type {ClusterOptions} from './kube-scheduler.js'
 import {LocalScheduler, RunScheduler, SchedulerHooks} from './scheduler.js'
-
-export {targetKey} from './scheduler.js'
 import {readToken} from './service.js'
 import type {TriggerDocument, TriggerSpec, TriggerStatus} from './types.js'
+
+export {targetKey} from './scheduler.js'
 
 export interface TriggerServerOptions {
   /** The project whose triggers are served. */
@@ -109,6 +109,8 @@ const SMALL_BODY = 64 * 1024
  * `berth trigger serve`: receives registry webhooks for a project's triggers, answers 202 once
  * each push is recorded, and runs the actions from a queue: one at a time per target (a service
  * in a namespace, a runtime, a trigger's command), the newest push replacing one still waiting.
+ * Recording and scheduling are the RunScheduler's (scheduler.ts): in this process on the file
+ * backend, across replicas through the API server on the kubernetes backend.
  */
 export class TriggerServer {
   readonly counters: ServerCounters = {requests: 0, unauthorized: 0, tooLarge: 0, malformed: 0, accepted: 0, ignored: 0, duplicates: 0, succeeded: 0, failed: 0}
