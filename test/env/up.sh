@@ -44,6 +44,7 @@ fi
 step gotemplate bash "$HERE/build-gotemplate.sh"
 step helm-build bash "$HERE/build-helm.sh"
 step docker bash "$HERE/docker.sh" up
+step node-image bash "$HERE/node-image.sh"
 step registry bash "$HERE/registry.sh" up
 step git bash "$HERE/git.sh" up
 step tekton-build bash "$HERE/build-tekton.sh"

@@ -115,6 +115,8 @@ export interface ServeProcess {
   url: Promise<string>
   stderr(): string
   stop(): Promise<number>
+  /** Kill it at once (SIGKILL), as a node dying would. */
+  kill(): void
 }
 
 /** `berth trigger serve --port 0` as a child, its URL read from stderr. */
@@ -134,6 +136,7 @@ export function startServe(env: NodeJS.ProcessEnv, extra: string[] = []): ServeP
   return {
     url,
     stderr: () => stderr,
+    kill: () => void child.kill('SIGKILL'),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM')
       return exit

@@ -138,7 +138,17 @@ export const KIND_SCHEMAS: Record<Kind, KindSchema> = {
   },
   // Executions are records of trigger runs: objects like the others, so one store serves both
   // backends; the trigger server keeps their number bounded (retention).
-  Execution: {spec: open('One run of a trigger.'), status: STATUS, columns: [{name: 'Trigger', type: 'string', jsonPath: '.spec.trigger'}]},
+  // On the kubernetes backend, `trigger serve` writes them itself (lib/triggers/kube-runs.ts):
+  // spec is the run record, named after the event so that replicas record each event once.
+  Execution: {
+    spec: open('One run of a trigger.'),
+    status: STATUS,
+    columns: [
+      {name: 'Trigger', type: 'string', jsonPath: '.spec.trigger'},
+      {name: 'Status', type: 'string', jsonPath: '.spec.status'},
+      {name: 'Tag', type: 'string', jsonPath: '.spec.inputs.tag'},
+    ],
+  },
 }
 
 /** The resource name of a kind on the Kubernetes backend: lower-case kind plus "s" (deploymentruntimes). */

@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {messageOf} from '../errors.js'
 import {ActionResult, TriggerActionRunner, isTransient, runAction} from './actions.js'
-import type {HistoryLog, RunRecord} from './history.js'
+import type {RunRecord} from './history.js'
 import type {PushEvent} from './payloads.js'
 import type {TriggerDocument} from './types.js'
 
@@ -31,9 +31,14 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = {attempts: 4, baseDelayMs: 1000}
 
+/** Where a run's status changes go: a trigger's append-only log, or its run object on a cluster. */
+export interface RunLog {
+  append(record: RunRecord): Promise<void>
+}
+
 export interface RunDeps {
   runner: TriggerActionRunner
-  log: HistoryLog
+  log: RunLog
   now: () => Date
   retry?: RetryPolicy
   sleep?: (ms: number) => Promise<void>

@@ -10,12 +10,16 @@ import type {BerthContext} from '../context.js'
 import {ConflictError, messageOf} from '../errors.js'
 import {processAlive} from '../fs/atomic.js'
 import type {TriggerActionRunner} from './actions.js'
-import {HistoryLog, RunRecord, historyFile, unfinishedRuns} from './history.js'
+import type {RunRecord} from './history.js'
 import {matchPush} from './match.js'
 import {PushEvent, UnknownPayloadError, parseWebhook} from './payloads.js'
-import {PendingRun, RetryPolicy, inputsOf, newRunId, performRun} from './runs.js'
+import {PendingRun, RetryPolicy, inputsOf, newRunId} from './runs.js'
+import type {ClusterOptions} from './kube-scheduler.js'
+import {LocalScheduler, RunScheduler, SchedulerHooks} from './scheduler.js'
 import {readToken} from './service.js'
 import type {TriggerDocument, TriggerSpec, TriggerStatus} from './types.js'
+
+export {targetKey} from './scheduler.js'
 
 export interface TriggerServerOptions {
   /** The project whose triggers are served. */
@@ -39,6 +43,8 @@ export interface TriggerServerOptions {
    * it grew for the burst for the life of the process (default true).
    */
   reclaimAfterBurst?: boolean
+  /** On the kubernetes backend: this replica's id, the target Lease's duration, how often it looks for runs to take over. */
+  cluster?: ClusterOptions
 }
 
 export interface TriggerServerDeps {
@@ -47,6 +53,11 @@ export interface TriggerServerDeps {
   /** A line for the operator (stderr): runs started and finished, reloads. Never a token. */
   log?: (line: string) => void
   fetch?: typeof fetch
+  /**
+   * How events are recorded and runs scheduled (default: LocalScheduler on the file backend,
+   * KubeScheduler on the kubernetes backend).
+   */
+  scheduler?: (hooks: SchedulerHooks) => RunScheduler | Promise<RunScheduler>
 }
 
 /** Counts since start, for the operator and the bench. */
@@ -88,12 +99,6 @@ interface Loaded {
   doc: TriggerDocument
   digest: Buffer
   generation: number
-  seen: Map<string, true>
-}
-
-interface Target {
-  running: boolean
-  pending?: PendingRun
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest()
@@ -104,20 +109,19 @@ const SMALL_BODY = 64 * 1024
  * `berth trigger serve`: receives registry webhooks for a project's triggers, answers 202 once
  * each push is recorded, and runs the actions from a queue: one at a time per target (a service
  * in a namespace, a runtime, a trigger's command), the newest push replacing one still waiting.
+ * Recording and scheduling are the RunScheduler's (scheduler.ts): in this process on the file
+ * backend, across replicas through the API server on the kubernetes backend.
  */
 export class TriggerServer {
   readonly counters: ServerCounters = {requests: 0, unauthorized: 0, tooLarge: 0, malformed: 0, accepted: 0, ignored: 0, duplicates: 0, succeeded: 0, failed: 0}
-  private readonly options: Required<Omit<TriggerServerOptions, 'retry'>> & {retry?: RetryPolicy}
+  private readonly options: Required<Omit<TriggerServerOptions, 'retry' | 'cluster'>> & {retry?: RetryPolicy; cluster?: ClusterOptions}
   private readonly deps: TriggerServerDeps
   private readonly triggers = new Map<string, Loaded>()
-  private readonly logs = new Map<string, HistoryLog>()
-  private readonly targets = new Map<string, Target>()
-  private readonly ready: string[] = []
+  private scheduler?: RunScheduler
   private readonly dummyDigest = sha256(randomBytes(32).toString('hex'))
   private server?: http.Server
   private reloadTimer?: NodeJS.Timeout
   private reloading?: Promise<void>
-  private active = 0
   private inflight = 0
   private stopping = false
   private idleWaiters: Array<() => void> = []
@@ -143,9 +147,10 @@ export class TriggerServer {
 
   /** Load the triggers, settle what a previous serve left unfinished, and listen. */
   async start(): Promise<{url: string; restored: number; interrupted: number}> {
-    await this.claim()
+    this.scheduler = await this.makeScheduler()
+    if (this.scheduler instanceof LocalScheduler) await this.claim()
     await this.reload()
-    const {restored, interrupted} = await this.recover()
+    const {restored, interrupted} = await this.scheduler.start()
     const server = http.createServer({keepAliveTimeout: 5000, requestTimeout: 30_000, headersTimeout: 10_000}, (req, res) => void this.handle(req, res))
     this.server = server
     await new Promise<void>((resolve, reject) => {
@@ -176,19 +181,37 @@ export class TriggerServer {
     clearInterval(this.burstTimer)
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
     this.server?.closeIdleConnections()
-    while (this.active > 0 || this.inflight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
-    let kept = 0
-    for (const target of this.targets.values()) {
-      if (!target.pending) continue
-      kept++
-      const {record} = target.pending
-      await this.logFor(record.trigger).append({...record, at: this.now(), reason: 'serve stopped before this run started; the next serve runs it'})
-    }
-    for (const log of this.logs.values()) await log.close()
+    while (this.inflight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
+    const {kept} = (await this.scheduler?.stop()) ?? {kept: 0}
     this.server?.closeAllConnections()
     await closed
     if (this.pidFile) await fs.rm(this.pidFile, {force: true})
     return {finished: this.counters.succeeded + this.counters.failed, kept}
+  }
+
+  private get active(): number {
+    return this.scheduler?.active ?? 0
+  }
+
+  private async makeScheduler(): Promise<RunScheduler> {
+    const hooks: SchedulerHooks = {
+      runner: this.deps.runner,
+      now: this.deps.ctx.now,
+      ...(this.options.retry ? {retry: this.options.retry} : {}),
+      trigger: (name) => this.triggers.get(name)?.doc,
+      triggers: () => [...this.triggers.values()].map((t) => t.doc),
+      finished: (final, callbackUrl) => this.finished(final, callbackUrl),
+      superseded: () => void this.counters.ignored++,
+      unrecorded: () => void this.counters.failed++,
+      say: (line) => this.say(line),
+    }
+    if (this.deps.scheduler) return this.deps.scheduler(hooks)
+    const state = this.deps.ctx.state()
+    if (state.backend === 'kubernetes') {
+      const {KubeScheduler} = await import('./kube-scheduler.js')
+      return KubeScheduler.forState(state, {project: this.options.project, concurrency: this.options.concurrency, ...this.options.cluster}, hooks)
+    }
+    return new LocalScheduler({home: this.deps.ctx.home, project: this.options.project, concurrency: this.options.concurrency, dedupSize: this.options.dedupSize}, hooks)
   }
 
   /** One serve per project and state directory: two would both run the queued events. */
@@ -220,7 +243,7 @@ export class TriggerServer {
           if (current && current.generation === doc.metadata.generation) continue
           try {
             const token = await readToken(this.deps.ctx, doc)
-            this.triggers.set(name, {doc, digest: sha256(token), generation: doc.metadata.generation, seen: current?.seen ?? new Map()})
+            this.triggers.set(name, {doc, digest: sha256(token), generation: doc.metadata.generation})
             if (current) this.say(`trigger ${name} changed; reloaded`)
           } catch (error) {
             this.triggers.delete(name)
@@ -233,25 +256,6 @@ export class TriggerServer {
       }
     })()
     return this.reloading
-  }
-
-  /** Runs left running are recorded interrupted; runs left queued are queued again. */
-  private async recover(): Promise<{restored: number; interrupted: number}> {
-    let restored = 0
-    let interrupted = 0
-    for (const {doc} of this.triggers.values()) {
-      const name = doc.metadata.name
-      for (const record of await unfinishedRuns(historyFile(this.deps.ctx.home, this.options.project, name))) {
-        if (record.status === 'running') {
-          interrupted++
-          await this.logFor(name).append({...record, status: 'interrupted', at: this.now(), finishedAt: this.now(), error: 'serve stopped while this run was running; it did not finish (run it again with: berth trigger fire)'})
-        } else {
-          restored++
-          this.enqueue({trigger: doc, record})
-        }
-      }
-    }
-    return {restored, interrupted}
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -326,19 +330,9 @@ export class TriggerServer {
   private async accept(loaded: Loaded, format: PushEvent['format'], pushes: PushEvent[]): Promise<{accepted: number; ignored: number; duplicates: number; runs: string[]}> {
     const doc = loaded.doc
     const name = doc.metadata.name
-    const log = this.logFor(name)
-    const writes: Array<Promise<void>> = []
-    const runs: string[] = []
-    let accepted = 0
-    let ignored = 0
-    let duplicates = 0
+    const scheduler = this.scheduler as RunScheduler
+    const outcomes: Array<Promise<{kind: 'accepted' | 'ignored' | 'duplicate'; run: string}>> = []
     for (const push of pushes) {
-      if (loaded.seen.has(push.eventId)) {
-        duplicates++
-        continue
-      }
-      loaded.seen.set(push.eventId, true)
-      if (loaded.seen.size > this.options.dedupSize) loaded.seen.delete(loaded.seen.keys().next().value as string)
       const now = this.now()
       const record: RunRecord = {
         run: newRunId(this.deps.ctx.now()),
@@ -354,77 +348,26 @@ export class TriggerServer {
       }
       const match = matchPush(doc.spec, push)
       const reason = !doc.spec.enabled ? 'the trigger is disabled' : match.matches ? undefined : match.reason
-      if (reason) {
-        ignored++
-        this.counters.ignored++
-        writes.push(log.append({...record, status: 'ignored', reason, finishedAt: now}))
-        continue
-      }
-      accepted++
-      this.counters.accepted++
-      runs.push(record.run)
       const pending: PendingRun = {trigger: doc, record, ...(push.callbackUrl ? {callbackUrl: push.callbackUrl} : {})}
-      writes.push(log.append(record).then(() => this.enqueue(pending)))
+      outcomes.push(scheduler.submit(pending, reason).then((outcome) => ({kind: outcome === 'duplicate' ? 'duplicate' : reason ? 'ignored' : 'accepted', run: record.run})))
     }
-    await Promise.all(writes)
-    return {accepted, ignored, duplicates, runs}
+    const results = await Promise.all(outcomes)
+    const count = (kind: string) => results.filter((r) => r.kind === kind).length
+    const accepted = count('accepted')
+    const ignored = count('ignored')
+    const duplicates = count('duplicate')
+    this.counters.accepted += accepted
+    this.counters.ignored += ignored
+    this.counters.duplicates += duplicates
+    return {accepted, ignored, duplicates, runs: results.filter((r) => r.kind === 'accepted').map((r) => r.run)}
   }
 
-  /** Queue a recorded run behind its target; a run still waiting there gives way to it. */
-  private enqueue(pending: PendingRun): void {
-    const key = targetKey(pending.trigger)
-    let target = this.targets.get(key)
-    if (!target) {
-      target = {running: false}
-      this.targets.set(key, target)
-    }
-    const superseded = target.pending
-    target.pending = pending
-    if (!target.running && !this.ready.includes(key)) this.ready.push(key)
-    this.pump()
-    if (superseded) {
-      this.counters.ignored++
-      const {record} = superseded
-      // Not awaited by the request: its own push is already on disk; stop() waits for the log.
-      this.logFor(record.trigger)
-        .append({...record, status: 'ignored', at: this.now(), finishedAt: this.now(), reason: `superseded by a newer push (tag ${pending.record.inputs.tag ?? '?'}) while an earlier run was still going`})
-        .catch((error) => this.say(`run ${record.run}: could not record it as superseded: ${messageOf(error)}`))
-    }
-  }
-
-  private pump(): void {
-    while (!this.stopping && this.active < this.options.concurrency && this.ready.length > 0) {
-      const key = this.ready.shift() as string
-      const target = this.targets.get(key)
-      if (!target?.pending || target.running) continue
-      const job = target.pending
-      target.pending = undefined
-      target.running = true
-      this.active++
-      void this.execute(key, target, job)
-    }
-  }
-
-  private async execute(key: string, target: Target, job: PendingRun): Promise<void> {
-    const {record} = job
-    try {
-      this.say(`run ${record.run} ${record.trigger} ${record.inputs.image ?? ''}: running`)
-      const final = await performRun(job, {runner: this.deps.runner, log: this.logFor(record.trigger), now: this.deps.ctx.now, ...(this.options.retry ? {retry: this.options.retry} : {})})
-      if (final.status === 'succeeded') this.counters.succeeded++
-      else this.counters.failed++
-      this.say(`run ${record.run} ${record.trigger}: ${final.status}${final.error ? ` (${final.error})` : ''}`)
-      if (job.callbackUrl) await this.callback(job.callbackUrl, final)
-    } catch (error) {
-      this.counters.failed++
-      this.say(`run ${record.run} ${record.trigger} could not be recorded: ${messageOf(error)}`)
-    } finally {
-      target.running = false
-      this.active--
-      if (target.pending) this.ready.push(key)
-      else this.targets.delete(key)
-      this.pump()
-      this.wake()
-    }
+  /** A run finished: count it, say so, and call back if the push asked for it. */
+  private async finished(final: RunRecord, callbackUrl: string | undefined): Promise<void> {
+    if (final.status === 'succeeded') this.counters.succeeded++
+    else this.counters.failed++
+    this.say(`run ${final.run} ${final.trigger}: ${final.status}${final.error ? ` (${final.error})` : ''}`)
+    if (callbackUrl) await this.callback(callbackUrl, final)
   }
 
   /** Tell Docker Hub how the run went, if the callback goes to a host berth may call. */
@@ -458,15 +401,6 @@ export class TriggerServer {
     fullGc()?.()
   }
 
-  private logFor(trigger: string): HistoryLog {
-    let log = this.logs.get(trigger)
-    if (!log) {
-      log = new HistoryLog(historyFile(this.deps.ctx.home, this.options.project, trigger))
-      this.logs.set(trigger, log)
-    }
-    return log
-  }
-
   private send(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: unknown, close = false, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body)
     res.writeHead(status, {...JSON_HEADERS, ...headers, 'content-length': Buffer.byteLength(text), ...(close ? {connection: 'close'} : {})})
@@ -480,7 +414,7 @@ export class TriggerServer {
   }
 
   private wake(): void {
-    if (this.active > 0 || this.inflight > 0) return
+    if (this.inflight > 0) return
     const waiters = this.idleWaiters
     this.idleWaiters = []
     for (const w of waiters) w()
@@ -507,20 +441,6 @@ function fullGc(): (() => void) | undefined {
     gcFunction = undefined
   }
   return gcFunction
-}
-
-/** What runs one at a time: a service in a place, a runtime, or one trigger's command. */
-export function targetKey(doc: TriggerDocument): string {
-  const project = doc.metadata.project ?? ''
-  const action = doc.spec.action
-  switch (action.type) {
-    case 'service':
-      return `service/${project}/${action.service}/${action.environment ? `env:${action.environment}` : `cluster:${action.clusterEndpoint ?? ''}`}/${action.namespace ?? ''}`
-    case 'runtime':
-      return `runtime/${project}/${action.runtime}`
-    case 'exec':
-      return `exec/${project}/${doc.metadata.name}`
-  }
 }
 
 function smallBody(req: http.IncomingMessage): boolean {

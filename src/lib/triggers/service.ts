@@ -325,7 +325,11 @@ export async function deleteTrigger(ctx: BerthContext, name: string, options: {k
   let tokenRemoved = false
   const ref = parseRefKey(removed.spec.token?.key ?? '')
   if (ref) tokenRemoved = await (await storeFor(ctx, removed.spec.token)).delete(ref).catch(() => false)
-  if (!options.keepHistory) await removeHistory(historyFile(ctx.home, project, name))
+  if (!options.keepHistory) {
+    const runs = await clusterRuns(ctx)
+    if (runs) await runs.removeTrigger(project, name)
+    else await removeHistory(historyFile(ctx.home, project, name))
+  }
   return {trigger: removed, tokenRemoved, historyRemoved: !options.keepHistory, dockerHubWebhookDeleted}
 }
 
@@ -356,6 +360,8 @@ export function registryConfig(doc: TriggerDocument, token?: string): string {
 export interface FireOptions {
   tag: string
   dryRun?: boolean
+  /** Kubernetes backend: how long to wait for a run of the same target under way elsewhere (default 2 min). */
+  waitMs?: number
 }
 
 /** The registry host of the trigger's endpoint, as images from it are named (host[:port]). */
@@ -386,15 +392,38 @@ export async function fireTrigger(ctx: BerthContext, name: string, options: Fire
     tag: options.tag,
     time: ctx.now().toISOString(),
   }
+  const now = ctx.now().toISOString()
+  const record: RunRecord = {run: newRunId(ctx.now()), trigger: name, project, status: 'queued', at: now, queuedAt: now, source: 'manual', inputs: inputsOf(doc, push), ...(options.dryRun || doc.spec.dryRun ? {dryRun: true} : {})}
+  const runner = deps.runner ?? defaultActionRunner(ctx)
+  const runs = await clusterRuns(ctx)
+  if (runs) {
+    // On a cluster, a manual run takes the target's Lease like a serve replica, so they never overlap.
+    const [{KubeRunLog}, {targetKey}, {withTargetLease}] = await Promise.all([import('./kube-runs.js'), import('./scheduler.js'), import('./kube-scheduler.js')])
+    const target = targetKey(doc)
+    const log = new KubeRunLog(runs, {target, replica: 'berth trigger fire'})
+    const identity = `berth-trigger-fire-${record.run}`
+    // Recorded only once the Lease is held: a queued run of the target would be a replica's to run.
+    return withTargetLease(runs.client, {namespace: runs.namespace, target, identity, leaseSeconds: 15, waitMs: options.waitMs ?? 120_000, run: record.run, project}, async () => {
+      await log.append(record)
+      return performRun({trigger: doc, record}, {runner, log, now: ctx.now})
+    })
+  }
   const log = new HistoryLog(historyFile(ctx.home, project, name))
   try {
-    const now = ctx.now().toISOString()
-    const record: RunRecord = {run: newRunId(ctx.now()), trigger: name, project, status: 'queued', at: now, queuedAt: now, source: 'manual', inputs: inputsOf(doc, push), ...(options.dryRun || doc.spec.dryRun ? {dryRun: true} : {})}
     await log.append(record)
-    return await performRun({trigger: doc, record}, {runner: deps.runner ?? defaultActionRunner(ctx), log, now: ctx.now})
+    return await performRun({trigger: doc, record}, {runner, log, now: ctx.now})
   } finally {
     await log.close()
   }
+}
+
+/** The run objects of the kubernetes backend; undefined on the file backend (history in logs). */
+async function clusterRuns(ctx: BerthContext): Promise<import('./kube-runs.js').KubeRunStore | undefined> {
+  const state = ctx.state()
+  if (state.backend !== 'kubernetes') return undefined
+  const {KubeRunStore, clusterOf} = await import('./kube-runs.js')
+  const cluster = clusterOf(state)
+  return cluster ? new KubeRunStore(await cluster.client(), cluster.namespace) : undefined
 }
 
 /** What list and show print: everything but where the token is kept. */
@@ -471,6 +500,9 @@ export async function triggerHistory(ctx: BerthContext, name: string, query: {li
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new ValidationError(`--limit must be a whole number from 1 to 100000.`)
   if (query.status !== undefined && !(RUN_STATUSES as readonly string[]).includes(query.status)) throw new ValidationError(`--status ${quote(query.status)} is not one of: ${RUN_STATUSES.join(', ')}.`)
   const since = query.since === undefined ? undefined : parseSince(query.since, ctx.now())
-  const page = await readHistory(historyFile(ctx.home, doc.metadata.project ?? '', name), {limit, ...(query.status ? {status: query.status as RunStatus} : {}), ...(since ? {since} : {})})
+  const historyQuery = {limit, ...(query.status ? {status: query.status as RunStatus} : {}), ...(since ? {since} : {})}
+  const runs = await clusterRuns(ctx)
+  if (runs) return runs.history(doc.metadata.project ?? '', name, historyQuery)
+  const page = await readHistory(historyFile(ctx.home, doc.metadata.project ?? '', name), historyQuery)
   return page.records
 }
