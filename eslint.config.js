@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint'
  * Folders that do not exist yet are listed so that code added later is checked too.
  */
 const FEATURES = ['endpoints', 'services', 'templates', 'environments', 'runtimes', 'resource-interfaces', 'triggers', 'credential-helpers', 'credentials', 'backends', 'install']
-const PROTOCOLS = ['kube', 'registry', 'git', 'iam', 'docker', 'helm', 'gotemplate', 'net', 'state', 'secrets', 'fs', 'config', 'input', 'output']
+const PROTOCOLS = ['kube', 'registry', 'git', 'iam', 'docker', 'helm', 'gotemplate', 'net', 'process', 'state', 'secrets', 'fs', 'config', 'input', 'output']
 const GROUND = ['errors', 'names', 'yaml', 'paths']
 
 /** An import path reaching into one of these src/lib folders. */

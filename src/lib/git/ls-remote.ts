@@ -3,6 +3,7 @@ import {spawn as nodeSpawn} from 'node:child_process'
 import {AuthError, BerthError, ExternalError, NotFoundError} from '../errors.js'
 import {printable} from '../names.js'
 import {ConnectionError, httpAuthError} from '../net/errors.js'
+import {runBounded} from '../process/bounded.js'
 import {withGitCredentials} from './askpass.js'
 import {GitHttpUrl, parseGitHttpUrl} from './url.js'
 
@@ -79,8 +80,10 @@ export async function lsRemote(target: LsRemoteTarget, options: LsRemoteOptions 
   const result = await withGitCredentials(
     {url: url.href, username: target.username, password: target.password, name: target.name},
     ({env, dir}) =>
-      new Promise<{code: number | null; stdout: string; stderr: string; timedOut: boolean; spawnError?: Error}>((resolve) => {
-        const child = spawn(deps.git ?? 'git', lsRemoteArgs(url), {
+      runBounded(
+        deps.git ?? 'git',
+        lsRemoteArgs(url),
+        {
           cwd: dir,
           env: {
             ...baseEnv,
@@ -90,42 +93,12 @@ export async function lsRemote(target: LsRemoteTarget, options: LsRemoteOptions 
             LC_ALL: 'C',
             LANGUAGE: 'C',
           },
-          stdio: ['ignore', 'pipe', 'pipe'],
-          // Its own process group, so a timeout kills git-remote-http too.
-          detached: process.platform !== 'win32',
-        })
-        let stdout = ''
-        let stderr = ''
-        let timedOut = false
-        let settled = false
-        const kill = () => {
-          try {
-            if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL')
-            else child.kill('SIGKILL')
-          } catch {
-            // already gone
-          }
-        }
-        const timer = setTimeout(() => {
-          timedOut = true
-          kill()
-        }, timeoutMs)
-        child.stdout?.on('data', (chunk: Buffer) => {
-          stdout += chunk.toString('utf8')
-          if (stdout.length > MAX_STDOUT) kill()
-        })
-        child.stderr?.on('data', (chunk: Buffer) => {
-          if (stderr.length < MAX_STDERR) stderr += chunk.toString('utf8')
-        })
-        const finish = (code: number | null, spawnError?: Error) => {
-          if (settled) return
-          settled = true
-          clearTimeout(timer)
-          resolve({code, stdout, stderr, timedOut, spawnError})
-        }
-        child.on('error', (err) => finish(null, err))
-        child.on('close', (code) => finish(code))
-      }),
+          timeoutMs,
+          maxStdout: MAX_STDOUT,
+          maxStderr: MAX_STDERR,
+        },
+        spawn,
+      ),
     {parentDir: options.tmpDir, baseEnv, onlyTheseCredentials: true},
   )
 
@@ -140,9 +113,9 @@ export async function lsRemote(target: LsRemoteTarget, options: LsRemoteOptions 
       hint: 'Check the address and the network path to the Git server (proxy settings: https_proxy, http.proxy).',
     })
   }
-  if (result.stdout.length > MAX_STDOUT) throw new ExternalError(`git ls-remote ${url.href} printed more than ${MAX_STDOUT / 1024 / 1024} MiB of refs; stopped.`)
+  if (result.stdoutTooLarge) throw new ExternalError(`git ls-remote ${url.href} printed more than ${MAX_STDOUT / 1024 / 1024} MiB of refs; stopped.`)
   if (result.code !== 0) throw classifyGitFailure(result.stderr, {url, name: target.name, exitCode: result.code})
-  return parseLsRemote(result.stdout)
+  return parseLsRemote(result.stdout.toString('utf8'))
 }
 
 /** Parse `git ls-remote --symref` output. Refs other than branches, tags and HEAD are ignored. */

@@ -6,7 +6,6 @@
  * withGitCredentialEnv (a credential helper configured for the remote's origin only,
  * answering git's own credential protocol), never the URL, argv or .git/config.
  */
-import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {promises as fs} from 'node:fs'
 import path from 'node:path'
@@ -14,6 +13,7 @@ import path from 'node:path'
 import {ExternalError, NotFoundError, ValidationError} from '../errors.js'
 import {printable} from '../names.js'
 import {ConnectionError} from '../net/errors.js'
+import {BoundedRun, runBounded} from '../process/bounded.js'
 import {GitCredential, withGitCredentials} from './askpass.js'
 import {DROPPED_ENV, classifyGitFailure} from './ls-remote.js'
 import {parseGitHttpUrl} from './url.js'
@@ -21,14 +21,6 @@ import {parseGitHttpUrl} from './url.js'
 export interface GitRemote extends GitCredential {
   /** Kill git after this long (default 120 s). */
   timeoutMs?: number
-}
-
-interface GitRun {
-  code: number | null
-  stdout: Buffer
-  stderr: string
-  timedOut: boolean
-  spawnError?: Error
 }
 
 /**
@@ -44,64 +36,31 @@ export async function withGitCredentialEnv<R>(remote: GitCredential | undefined,
 const MAX_OUTPUT = 256 * 1024 * 1024
 
 /** Run git in `cwd` (no credentials unless `remote`), bounded in time and output. */
-export async function runGit(args: string[], options: {cwd: string; remote?: GitRemote; input?: Buffer | string; timeoutMs?: number; env?: Record<string, string>}): Promise<GitRun> {
+export async function runGit(args: string[], options: {cwd: string; remote?: GitRemote; input?: Buffer | string; timeoutMs?: number; env?: Record<string, string>}): Promise<BoundedRun> {
   const timeoutMs = options.timeoutMs ?? options.remote?.timeoutMs ?? 120_000
   const baseEnv: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !DROPPED_ENV.test(key)) baseEnv[key] = value
-  return withGitCredentialEnv(options.remote, (credentialEnv) =>
-    new Promise<GitRun>((resolve) => {
-      // No remote: no credential helper at all. With one, withGitCredentialEnv's configuration
-      // already empties the helper list before adding berth's (a -c here would come after it and
-      // empty it again).
-      const noHelpers = options.remote ? [] : ['-c', 'credential.helper=']
-      const child = spawn('git', [...noHelpers, '-c', 'core.hooksPath=/dev/null', '-c', 'protocol.allow=never', '-c', 'protocol.http.allow=always', '-c', 'protocol.https.allow=always', ...args], {
+  // No remote: no credential helper at all. With one, withGitCredentialEnv's configuration
+  // already empties the helper list before adding berth's (a -c here would come after it and
+  // empty it again).
+  const noHelpers = options.remote ? [] : ['-c', 'credential.helper=']
+  return withGitCredentialEnv(
+    options.remote,
+    (credentialEnv) =>
+      runBounded('git', [...noHelpers, '-c', 'core.hooksPath=/dev/null', '-c', 'protocol.allow=never', '-c', 'protocol.http.allow=always', '-c', 'protocol.https.allow=always', ...args], {
         cwd: options.cwd,
         env: {...baseEnv, ...credentialEnv, ...options.env, GIT_ALLOW_PROTOCOL: 'http:https', LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0'},
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: process.platform !== 'win32',
-      })
-      const out: Buffer[] = []
-      let size = 0
-      let stderr = ''
-      let timedOut = false
-      let settled = false
-      const kill = () => {
-        try {
-          if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL')
-          else child.kill('SIGKILL')
-        } catch {
-          // already gone
-        }
-      }
-      const timer = setTimeout(() => {
-        timedOut = true
-        kill()
-      }, timeoutMs)
-      child.stdout.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size > MAX_OUTPUT) kill()
-        else out.push(chunk)
-      })
-      child.stderr.on('data', (chunk: Buffer) => {
-        if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8')
-      })
-      const finish = (code: number | null, spawnError?: Error) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        resolve({code, stdout: Buffer.concat(out), stderr, timedOut, spawnError})
-      }
-      child.on('error', (error) => finish(null, error))
-      child.on('close', (code) => finish(code))
-      child.stdin.on('error', () => {})
-      child.stdin.end(options.input)
-    }),
+        timeoutMs,
+        maxStdout: MAX_OUTPUT,
+        maxStderr: 64 * 1024,
+        input: options.input ?? '',
+      }),
     baseEnv,
   )
 }
 
 /** Throw the berth error for a failed git run; `what` is "git fetch URL". */
-function checkRun(run: GitRun, what: string, remote?: GitRemote): void {
+function checkRun(run: BoundedRun, what: string, remote?: GitRemote): void {
   if (run.spawnError) {
     if ((run.spawnError as NodeJS.ErrnoException).code === 'ENOENT') throw new ExternalError('Cannot run git: it is not installed or not on PATH.', {hint: 'Install git and try again.'})
     throw new ExternalError(`Cannot run git: ${run.spawnError.message}`)

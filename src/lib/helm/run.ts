@@ -12,6 +12,7 @@ import path from 'node:path'
 import {ExternalError} from '../errors.js'
 import {printable} from '../names.js'
 import {ConnectionError} from '../net/errors.js'
+import {runBounded} from '../process/bounded.js'
 
 export interface HelmRunOptions {
   args: string[]
@@ -65,40 +66,8 @@ export async function runHelm(options: HelmRunOptions, deps: HelmDeps = {}): Pro
       await fs.writeFile(file, options.kubeconfig, {mode: 0o600})
       childEnv.KUBECONFIG = file
     }
-    const result = await new Promise<{code: number | null; stdout: string; stderr: string; timedOut: boolean; spawnError?: NodeJS.ErrnoException}>((resolve) => {
-      const child = spawn(program, options.args, {env: childEnv, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32'})
-      let stdout = ''
-      let stderr = ''
-      let timedOut = false
-      let settled = false
-      const kill = () => {
-        try {
-          if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL')
-          else child.kill('SIGKILL')
-        } catch {
-          // already gone
-        }
-      }
-      const timer = setTimeout(() => {
-        timedOut = true
-        kill()
-      }, timeoutMs)
-      child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8')
-        if (stdout.length > MAX_STDOUT) kill()
-      })
-      child.stderr?.on('data', (chunk: Buffer) => {
-        if (stderr.length < MAX_STDERR) stderr += chunk.toString('utf8')
-      })
-      const finish = (code: number | null, spawnError?: NodeJS.ErrnoException) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        resolve({code, stdout, stderr, timedOut, spawnError})
-      }
-      child.on('error', (err) => finish(null, err))
-      child.on('close', (code) => finish(code))
-    })
+    const run = await runBounded(program, options.args, {cwd: dir, env: childEnv, timeoutMs, maxStdout: MAX_STDOUT, maxStderr: MAX_STDERR}, spawn)
+    const result = {...run, stdout: run.stdout.toString('utf8')}
     if (result.spawnError) {
       if (result.spawnError.code === 'ENOENT') {
         throw fromEnv
@@ -108,7 +77,7 @@ export async function runHelm(options: HelmRunOptions, deps: HelmDeps = {}): Pro
       throw new ExternalError(`Cannot run helm (${program}): ${result.spawnError.message}`)
     }
     if (result.timedOut) throw new ConnectionError('timeout', `${options.what} did not finish within ${Math.round(timeoutMs / 1000)} s; helm was stopped.`)
-    if (result.stdout.length > MAX_STDOUT) throw new ExternalError(`${options.what} printed more than ${MAX_STDOUT / 1024 / 1024} MiB; stopped.`)
+    if (result.stdoutTooLarge) throw new ExternalError(`${options.what} printed more than ${MAX_STDOUT / 1024 / 1024} MiB; stopped.`)
     if (result.code !== 0) throw new ExternalError(`${options.what} failed: ${helmErrorText(result.stderr, dir)}`)
     return {stdout: result.stdout, stderr: result.stderr}
   } finally {
