@@ -1,6 +1,7 @@
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import type {SaveRuntimeOptions} from '../lib/runtimes/runtimes.js'
+import {BerthCommand} from './base-command.js'
 
 /** The flags of `runtime save|create|update`: the source API's request fields. */
 export const runtimeSaveFlags = {
@@ -26,5 +27,27 @@ export function saveOptionsFrom(name: string, mode: SaveRuntimeOptions['mode'], 
     namespaces: flags.namespace,
     projectRefs: flags['project-ref'],
     insecureSkipCheck: flags['insecure-skip-check'],
+  }
+}
+
+/**
+ * `runtime save`, `create` and `update`: the same flags, checks and output; they differ only in
+ * whether the runtime may, must not or must already exist (`mode`).
+ */
+export abstract class RuntimeSaveCommand extends BerthCommand<typeof RuntimeSaveCommand> {
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> dr-dev --repo api-server --revision HEAD --path manifests/development --env env-dev --namespace dr-dev --project-ref api-server',
+    '<%= config.bin %> <%= command.id %> dr-demo --repo api-server --revision HEAD --path manifests/development --env env-dev --namespace dr-dev --insecure-skip-check',
+  ]
+  static override args = {name: Args.string({description: 'Runtime name (a DNS-1123 label).', required: true})}
+  static override flags = runtimeSaveFlags
+  protected abstract readonly mode: SaveRuntimeOptions['mode']
+
+  async run() {
+    const {apiShapeOf, saveRuntime} = await import('../lib/runtimes/runtimes.js')
+    const result = await saveRuntime(this.context, saveOptionsFrom(this.args.name, this.mode, this.flags))
+    for (const warning of result.warnings) process.stderr.write(`Warning: ${warning} (saved anyway: --insecure-skip-check).\n`)
+    this.notice(`${result.created ? 'Created' : 'Updated'} runtime "${result.runtime.metadata.name}".`)
+    return {...apiShapeOf(result.runtime), created: result.created, warnings: result.warnings}
   }
 }
