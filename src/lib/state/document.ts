@@ -77,3 +77,28 @@ export interface NewDocument<Spec = Record<string, unknown>, Status = Record<str
   /** Large texts to store beside the document, by key (see StateStore.readBody). */
   bodies?: Record<string, string>
 }
+
+/**
+ * The document a backend stores for a new object: generation 1, who created it and when, and
+ * the references to its bodies (written by the backend beforehand). `project` is the input's
+ * project for project-scoped kinds, undefined for global ones.
+ */
+export function newDocumentOf<S, T>(input: NewDocument<S, T>, project: string | undefined, bodies: Record<string, BodyRef>, created: {by: string; at: Date}): BerthDocument<S, T> {
+  const {kind, metadata} = input
+  return {
+    apiVersion: API_VERSION,
+    kind,
+    metadata: {
+      name: metadata.name,
+      ...(project === undefined ? {} : {project}),
+      ...(metadata.labels ? {labels: metadata.labels} : {}),
+      ...(metadata.annotations ? {annotations: metadata.annotations} : {}),
+      createdBy: created.by,
+      createdAt: created.at.toISOString(),
+      generation: 1,
+      ...(Object.keys(bodies).length > 0 ? {bodies} : {}),
+    },
+    spec: input.spec,
+    ...(input.status === undefined ? {} : {status: input.status}),
+  }
+}

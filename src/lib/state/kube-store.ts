@@ -38,7 +38,7 @@ import {AuthError, ConflictError, DamagedStateError, ExternalError, NotFoundErro
 import {assertDns1123Label} from '../names.js'
 import {isPlainObject} from '../yaml.js'
 import type {DamagedFile, ListOptions, ListResult, Removed, StateBackend, UpdateOptions} from './backend.js'
-import {API_VERSION, BerthDocument, BodyRef, KINDS, Kind, NewDocument} from './document.js'
+import {API_VERSION, BerthDocument, BodyRef, KINDS, Kind, NewDocument, newDocumentOf} from './document.js'
 import {GROUP, NAME_LABEL, PROJECT_LABEL, VERSION, crdPlural, validateDocument} from './schemas.js'
 import {assertBodyKey, checkGeneration, defaultActor, projectSuffix, sha256, validateBodies, validateNew} from './store.js'
 
@@ -233,22 +233,7 @@ export class KubeStateStore implements StateBackend {
     const resourceName = this.resourceName(kind, metadata.name, project)
     return this.withLock(async () => {
       const bodies = await this.writeBodies(kind, resourceName, {}, input.bodies ?? {})
-      const doc: BerthDocument<S, T> = {
-        apiVersion: API_VERSION,
-        kind,
-        metadata: {
-          name: metadata.name,
-          ...(project === undefined ? {} : {project}),
-          ...(metadata.labels ? {labels: metadata.labels} : {}),
-          ...(metadata.annotations ? {annotations: metadata.annotations} : {}),
-          createdBy: this.actor,
-          createdAt: this.now().toISOString(),
-          generation: 1,
-          ...(Object.keys(bodies).length > 0 ? {bodies} : {}),
-        },
-        spec: input.spec,
-        ...(input.status === undefined ? {} : {status: input.status}),
-      }
+      const doc = newDocumentOf(input, project, bodies, {by: this.actor, at: this.now()})
       const created = await this.call(`create ${kind} "${metadata.name}"`, async (client) => {
         try {
           return (await client.request<KubeResource>({method: 'POST', path: this.path(kind), body: this.toResource(doc), action: `create ${this.where(kind, resourceName)}`})).body

@@ -7,7 +7,7 @@ import {ConflictError, DamagedStateError, NotFoundError, ValidationError, messag
 import {fsyncDir, writeFileAtomic} from '../fs/atomic.js'
 import {assertDns1123Label} from '../names.js'
 import {isPlainObject, parseYaml, toYaml} from '../yaml.js'
-import {API_VERSION, BerthDocument, BodyRef, KINDS, Kind, NewDocument, isKind} from './document.js'
+import {API_VERSION, BerthDocument, BodyRef, KINDS, Kind, NewDocument, newDocumentOf, isKind} from './document.js'
 import type {DamagedFile, ListOptions, ListResult, Removed, StateBackend, UpdateOptions} from './backend.js'
 import {validateDocument} from './schemas.js'
 import {DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, StateLock, stateLock} from './lock.js'
@@ -167,22 +167,7 @@ export class StateStore implements StateBackend {
       // Bodies a crash left behind a deleted object of this name are not this object's.
       await fs.rm(this.bodiesDir(kind, metadata.name, project), {recursive: true, force: true})
       const bodies = await this.writeBodies(kind, metadata.name, project, {}, input.bodies ?? {})
-      const doc: BerthDocument<S, T> = {
-        apiVersion: API_VERSION,
-        kind,
-        metadata: {
-          name: metadata.name,
-          ...(project === undefined ? {} : {project}),
-          ...(metadata.labels ? {labels: metadata.labels} : {}),
-          ...(metadata.annotations ? {annotations: metadata.annotations} : {}),
-          createdBy: this.actor,
-          createdAt: this.now().toISOString(),
-          generation: 1,
-          ...(Object.keys(bodies).length > 0 ? {bodies} : {}),
-        },
-        spec: input.spec,
-        ...(input.status === undefined ? {} : {status: input.status}),
-      }
+      const doc = newDocumentOf(input, project, bodies, {by: this.actor, at: this.now()})
       try {
         await this.writeDocument(doc)
       } catch (error) {
