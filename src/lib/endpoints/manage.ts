@@ -71,20 +71,23 @@ export async function createEndpoint(ctx: BerthContext, input: EndpointInput, op
   const status = await verifyFirst(ctx, input, options)
   const store = await ctx.secrets()
   return state.withLock(async () => {
-    if (await state.tryGet('Endpoint', input.name, project)) {
-      throw new ConflictError(`Endpoint "${input.name}" already exists in project "${project}".`, {hint: `Change it with: berth endpoint update ${input.name}`})
-    }
+    if (await state.tryGet('Endpoint', input.name, project)) throw alreadyExists()
     // The document first, naming where its secrets go: a concurrent create of the same name (another
     // machine on the Kubernetes backend, where the lock is per process) then fails before it writes
     // the secrets, instead of overwriting the winner's and deleting them on its way out.
     const secrets = secretFieldsOf(input)
     const secretRefs = Object.fromEntries(Object.keys(secrets).map((field) => [field, {backend: store.backend, key: refKey({project, kind: 'Endpoint', name: input.name, field})}]))
-    const created = await state.create<EndpointSpec, EndpointStatus>({
-      kind: 'Endpoint',
-      metadata: {name: input.name, project, ...(input.labels ? {labels: input.labels} : {})},
-      spec: specOf(input, secretRefs),
-      ...(status ? {status} : {}),
-    })
+    const created = await state
+      .create<EndpointSpec, EndpointStatus>({
+        kind: 'Endpoint',
+        metadata: {name: input.name, project, ...(input.labels ? {labels: input.labels} : {})},
+        spec: specOf(input, secretRefs),
+        ...(status ? {status} : {}),
+      })
+      .catch((error: unknown) => {
+        // Lost a race the lock does not cover (another process on the Kubernetes backend): the same error as the checks above.
+        throw error instanceof ConflictError ? alreadyExists() : error
+      })
     try {
       await storeSecrets(store, project, input.name, secrets)
     } catch (error) {
