@@ -444,17 +444,34 @@ function cachedDocument(entry: unknown, stat: FileIdentity, kind: Kind, name: st
   return doc as unknown as BerthDocument<unknown, unknown>
 }
 
-/** The document in `file` from its directory's list cache, when the cache has it for the file as it is now. */
+/** Parsed list caches by file, kept while the cache file is the same one (writers rename a new file into place). */
+const parsedListCaches = new Map<string, {identity: FileIdentity; cache: ListCache}>()
+
+/**
+ * The document in `file` from its directory's list cache, when the cache has it for the file as
+ * it is now. The cache is parsed once per process while it is unchanged, so many gets in one
+ * process (a server, a deploy) do not each parse the whole directory's cache.
+ */
 function fromListCache(file: string, kind: Kind, name: string): BerthDocument<unknown, unknown> | undefined {
+  const cacheFile = path.join(path.dirname(file), LIST_CACHE)
   let stat: FileIdentity
-  let text: string
+  let cache: ListCache
   try {
     stat = statSync(file)
-    text = readFileSync(path.join(path.dirname(file), LIST_CACHE), 'utf8')
+    const identity = statSync(cacheFile)
+    const known = parsedListCaches.get(cacheFile)
+    if (known && known.identity.ino === identity.ino && known.identity.size === identity.size && known.identity.mtimeMs === identity.mtimeMs) {
+      cache = known.cache
+    } else {
+      cache = parseListCache(readFileSync(cacheFile, 'utf8'))
+      parsedListCaches.set(cacheFile, {identity: {ino: identity.ino, size: identity.size, mtimeMs: identity.mtimeMs}, cache})
+    }
   } catch {
     return undefined
   }
-  return cachedDocument(parseListCache(text).entries[path.basename(file)], stat, kind, name)
+  const doc = cachedDocument(cache.entries[path.basename(file)], stat, kind, name)
+  // Callers own what they get: a copy, as a parse would give.
+  return doc && structuredClone(doc)
 }
 
 /** Best effort: a cache that cannot be written only costs the next list its speed. */
