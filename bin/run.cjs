@@ -17,7 +17,7 @@ const vm = require('node:vm')
 const KEEP_CACHE_FILES = 4
 // CommonJS's wrapper plus __berthImportHook: the bundle's import() calls (ESM plugins, lazily loaded
 // packages) come here, as vm.Script code has no import() of its own on Node 20 (scripts/bundle.mjs).
-const WRAPPER = ['(function (exports, require, module, __filename, __dirname, __berthImportHook) { ', '\n});']
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname, __berthImportHook, __berthLoadFull) { ', '\n});']
 const importHook = (specifier, options) => import(specifier, options)
 
 /** FNV-1a, 32 bits, as hex: names the cache file; the full key is checked inside it. */
@@ -59,30 +59,40 @@ function writeCache(dir, file, key, data, crc32) {
     const tmp = `${file}.${process.pid}.tmp`
     writeFileSync(tmp, Buffer.concat([Buffer.from(`${key} ${crc32(data).toString(16)}\n`), data]), {mode: 0o600})
     renameSync(tmp, file)
-    // Prune: keep the newest few (other Node versions or flags in use), drop stale temp files.
+    // Prune: per bundle, keep the newest few (other Node versions or flags in use); drop stale temp files.
     const now = Date.now()
     const entries = readdirSync(dir)
       .filter((name) => name.startsWith('code-'))
       .map((name) => ({name, mtime: statSync(path.join(dir, name)).mtimeMs}))
       .sort((a, b) => b.mtime - a.mtime)
-    let kept = 0
+    const kept = new Map()
     for (const {name, mtime} of entries) {
-      const stale = name.endsWith('.tmp') ? now - mtime > 60_000 : ++kept > KEEP_CACHE_FILES
-      if (stale) unlinkSync(path.join(dir, name))
+      if (name.endsWith('.tmp')) {
+        if (now - mtime > 60_000) unlinkSync(path.join(dir, name))
+        continue
+      }
+      const bundle = /^code-(?:([a-z]+)-)?[0-9a-f]{8}\.bin$/.exec(name)?.[1] ?? ''
+      kept.set(bundle, (kept.get(bundle) ?? 0) + 1)
+      if (kept.get(bundle) > KEEP_CACHE_FILES) unlinkSync(path.join(dir, name))
     }
   } catch {
     // A cache that cannot be written costs time on the next run, nothing else.
   }
 }
 
-function loadBundle(file) {
+/** A bundle's source and the header line scripts/bundle.mjs wrote: "// berth-bundle <hash>[ commands=<id>,...]". */
+function readBundle(name, file) {
   const source = readFileSync(file, 'utf8')
+  const header = /^\/\/ berth-bundle (\w+)(?: commands=(\S+))?\n/.exec(source)
+  return {name, file, source, id: header?.[1] ?? 'unknown', commands: header?.[2]?.split(',') ?? []}
+}
+
+function loadBundle({name, file, source, id}) {
   const stat = statSync(file)
-  const bundleId = /^\/\/ berth-bundle (\w+)\n/.exec(source)?.[1] ?? 'unknown'
   const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ')
-  const key = ['berth-code-cache 1', process.version, process.arch, flags, bundleId, stat.size, stat.mtimeMs].join('|').replaceAll(/\s/g, ' ')
+  const key = ['berth-code-cache 1', process.version, process.arch, flags, id, stat.size, stat.mtimeMs].join('|').replaceAll(/\s/g, ' ')
   const dir = cacheDir()
-  const cacheFile = path.join(dir, `code-${fnv(key)}.bin`)
+  const cacheFile = path.join(dir, `code-${name}-${fnv(key)}.bin`)
   // zlib.crc32 arrived in Node 20.15; without it, no cache.
   const {crc32} = require('node:zlib')
   const cachedData = crc32 ? readCache(cacheFile, key, crc32) : undefined
@@ -97,20 +107,35 @@ function loadBundle(file) {
   const mod = new Module(file, undefined)
   mod.filename = file
   mod.paths = Module._nodeModulePaths(path.dirname(file))
-  // oclif require()s this same file as its command target: let it find this instance.
+  // oclif require()s the full bundle as its command target: let it find this instance.
   Module._cache[file] = mod
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file), importHook)
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file), importHook, loadFull)
   mod.loaded = true
   return mod.exports
 }
 
 const root = path.join(__dirname, '..')
+const bundles = path.join(root, 'dist', 'bundle')
+let full
+function loadFull() {
+  return (full ??= loadBundle(readBundle('full', path.join(bundles, 'berth.cjs'))))
+}
+
+/** The start-up bundle (oclif's command runner and berth's data commands) when argv names one of its commands. */
+function startupBundle(argv) {
+  const core = readBundle('core', path.join(bundles, 'berth-core.cjs'))
+  // The command id as typed (topic separator " "); the bundle still checks it the way oclif does.
+  const named = core.commands.some((id) => id.split(':').every((part, i) => argv[i] === part))
+  return named ? loadBundle(core) : undefined
+}
+
 if (process.argv.length === 3 && process.argv[2] === '--version') {
   const {version} = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
   process.stdout.write(`berth/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const {main} = loadBundle(path.join(root, 'dist', 'bundle', 'berth.cjs'))
-  main({argv: process.argv.slice(2), root}).catch((error) => {
+  const argv = process.argv.slice(2)
+  const {main} = startupBundle(argv) ?? loadFull()
+  main({argv, root}).catch((error) => {
     // oclif's handler deals with every error of a command; this is for a failure around it.
     process.stderr.write(process.env.DEBUG ? `${error?.stack ?? error}\n` : `Error: ${error?.message ?? error}\nThis is a bug in berth; run again with DEBUG=1 for the stack trace.\n`)
     process.exitCode = 1

@@ -41,14 +41,38 @@ if (!fastPath) {
 }
 
 const files = commandFiles(commandsDir).sort()
+const idOf = (file) => path.relative(commandsDir, file).replace(/\.ts$/, '').split(path.sep).join(':')
+// The start-up bundle's commands: what scripts, prompts and <TAB> completion call in loops, and
+// docker and git call on every pull (credential helpers' get). Everything else, and oclif's plugin
+// loader, help renderer and main, is in the full bundle, which the start-up bundle hands over to.
+const CORE_COMMANDS = new Set([
+  ...['config:get', 'config:list', 'config:set', 'config:unset'],
+  ...['credential:docker:get', 'credential:docker:list', 'credential:git', 'credential:git:get'],
+  ...['endpoint:list', 'endpoint:show', 'environment:list', 'environment:show'],
+  ...['resource-interface:connectors', 'resource-interface:list', 'resource-interface:show'],
+  ...['runtime:list', 'runtime:show', 'runtime:status', 'service:list', 'service:show'],
+  ...['template:list', 'template:show', 'trigger:history', 'trigger:list', 'trigger:show'],
+])
+for (const id of CORE_COMMANDS) {
+  if (!files.some((file) => idOf(file) === id)) throw new Error(`CORE_COMMANDS names "${id}", which is not a command: update scripts/bundle.mjs`)
+}
 // Each command module (and what only it uses) initialises when its id is looked up, not at start-up:
 // require() of an ES module makes esbuild wrap it in a lazy initialiser.
-const entries = files.map((file) => {
-  const id = path.relative(commandsDir, file).replace(/\.ts$/, '').split(path.sep).join(':')
-  const source = JSON.stringify('./' + path.relative(root, file).split(path.sep).join('/'))
-  return `  ${JSON.stringify(id)}: {enumerable: true, get: () => require(${source}).default},`
-})
-const entry = `import {Config, execute, flush, handle} from '@oclif/core'
+const commandEntries = (ids) =>
+  files
+    .filter((file) => ids.has(idOf(file)))
+    .map((file) => `  ${JSON.stringify(idOf(file))}: {enumerable: true, get: () => require(${JSON.stringify('./' + path.relative(root, file).split(path.sep).join('/'))}).default},`)
+    .join('\n')
+
+// oclif's lazily required modules the start-up bundle leaves out: it takes them from the full bundle
+// (OCLIF_MODULES there), which it loads only when one is used (the full path, or help after an error).
+const FULL_ONLY_OCLIF = new Set(['config', 'config/index', 'help', 'help/index', 'main', 'execute', 'performance', 'ejs'])
+const oclifLib = path.join(root, 'node_modules', '@oclif', 'core', 'lib')
+/** The file a lazily required oclif module is, relative to the package root: the registry's key. */
+const oclifKey = (dir, spec) => path.relative(root, createRequire(path.join(dir, 'x.js')).resolve(spec)).split(path.sep).join('/')
+const fullOnlyKeys = new Set()
+
+const entry = (kind) => `import {Config, execute, flush, handle} from '@oclif/core'
 // Two oclif internals by file: its global cache (exit codes, config), which is not exported, and
 // normalizeArgv from help/util (the public '@oclif/core/help' would load all of the help renderer).
 // They are the very modules the bundle's oclif uses.
@@ -57,9 +81,18 @@ import {normalizeArgv} from './node_modules/@oclif/core/lib/help/util.js'
 import {runCli} from './src/cli/fast-path.ts'
 
 export const COMMANDS = Object.defineProperties({}, {
-${entries.join('\n')}
+${commandEntries(kind === 'core' ? CORE_COMMANDS : new Set(files.map(idOf)))}
 })
-
+${
+  kind === 'full'
+    ? `
+// What the start-up bundle takes from this one (scripts/bundle.mjs FULL_ONLY_OCLIF).
+export const OCLIF_MODULES = {
+${[...fullOnlyKeys].sort().map((key) => `  ${JSON.stringify(key)}: () => require(${JSON.stringify('./' + key)}),`).join('\n')}
+}
+`
+    : ''
+}
 // Getters and wrappers: oclif's Config and execute load its plugin loader, only the full path needs them.
 export const main = (options) =>
   runCli(options, {
@@ -68,7 +101,7 @@ export const main = (options) =>
     get Config() {
       return Config
     },
-    enabled: ${fastPath},
+    ${kind === 'core' ? '// Anything but a start-up command runs in the full bundle, fast path or not.\n    delegate: () => __berthFull().main,\n    ' : ''}enabled: ${fastPath},
     execute: (o) => execute(o),
     flush: () => flush(),
     handle: (e) => handle(e),
@@ -95,30 +128,36 @@ const bundledPicomatch = {
 // them. Those requires become lazy (loaded on first property access), which halves oclif's load time.
 // oclif's own Node-version check is dropped: bundled, it looks for dist/package.json (absent) and
 // silently does nothing after loading semver; src/cli/fast-path.ts checks berth's engines instead.
-const LAZY_OCLIF = new Set(['config', 'config/index', 'help', 'help/index', 'help/util', 'main', 'execute', 'module-loader', 'performance', 'ejs', 'wrap-ansi', 'indent-string', 'clean-stack', 'node:readline'])
-const lazyOclif = {
-  name: 'lazy-oclif',
-  setup(b) {
-    b.onLoad({filter: /[/\\]node_modules[/\\]@oclif[/\\]core[/\\]lib[/\\].*\.js$/}, (args) => {
-      let code = readFileSync(args.path, 'utf8')
-      const dir = path.dirname(args.path)
-      const libDir = path.join(root, 'node_modules', '@oclif', 'core', 'lib')
-      let lazy = 0
-      code = code.replace(/^(const|var) (\w+) = ((?:__importDefault|__importStar)?\(?require\("([^"]+)"\)\)?);$/gm, (line, kind, name, expr, spec) => {
-        const target = spec.startsWith('.') ? path.relative(libDir, path.resolve(dir, spec)).split(path.sep).join('/') : spec
-        if (!LAZY_OCLIF.has(target)) return line
-        lazy++
-        return `${kind} ${name} = __berthLazy(() => ${expr});`
+const LAZY_OCLIF = new Set(['node:fs/promises', 'config', 'config/index', 'help', 'help/index', 'help/util', 'main', 'execute', 'module-loader', 'performance', 'ejs', 'wrap-ansi', 'indent-string', 'clean-stack', 'node:readline'])
+function lazyOclif(kind) {
+  return {
+    name: 'lazy-oclif',
+    setup(b) {
+      b.onLoad({filter: /[/\\]node_modules[/\\]@oclif[/\\]core[/\\]lib[/\\].*\.js$/}, (args) => {
+        let code = readFileSync(args.path, 'utf8')
+        const dir = path.dirname(args.path)
+        let lazy = 0
+        code = code.replace(/^(const|var) (\w+) = ((?:__importDefault|__importStar)?\(?require\("([^"]+)"\)\)?);$/gm, (line, decl, name, expr, spec) => {
+          const target = spec.startsWith('.') ? path.relative(oclifLib, path.resolve(dir, spec)).split(path.sep).join('/') : spec
+          if (!LAZY_OCLIF.has(target)) return line
+          lazy++
+          if (kind === 'core' && FULL_ONLY_OCLIF.has(target)) {
+            const key = oclifKey(dir, spec)
+            fullOnlyKeys.add(key)
+            expr = expr.replace(`require("${spec}")`, `__berthFull().OCLIF_MODULES[${JSON.stringify(key)}]()`)
+          }
+          return `${decl} ${name} = __berthLazy(() => ${expr});`
+        })
+        if (args.path === path.join(oclifLib, 'index.js')) {
+          if (!/^checkNodeVersion\(\);$/m.test(code)) throw new Error('@oclif/core/lib/index.js no longer calls checkNodeVersion(): update the lazy-oclif plugin in scripts/bundle.mjs')
+          code = code.replace(/^checkNodeVersion\(\);$/m, '// checkNodeVersion(): done by src/cli/fast-path.ts')
+        }
+        if (lazy === 0) return undefined
+        const helper = 'function __berthLazy(load) { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(get(), k); return d && {...d, configurable: true} }}) }\n'
+        return {contents: helper + code, loader: 'js'}
       })
-      if (args.path === path.join(libDir, 'index.js')) {
-        if (!/^checkNodeVersion\(\);$/m.test(code)) throw new Error('@oclif/core/lib/index.js no longer calls checkNodeVersion(): update the lazy-oclif plugin in scripts/bundle.mjs')
-        code = code.replace(/^checkNodeVersion\(\);$/m, '// checkNodeVersion(): done by src/cli/fast-path.ts')
-      }
-      if (lazy === 0) return undefined
-      const helper = 'function __berthLazy(load) { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get(), ownKeys: () => Reflect.ownKeys(get()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(get(), k); return d && {...d, configurable: true} }}) }\n'
-      return {contents: helper + code, loader: 'js'}
-    })
-  },
+    },
+  }
 }
 /**
  * Lazy stand-ins for a module's exports, as ESM exports: a function is called through, a class
@@ -175,51 +214,73 @@ ${lazyFunctions(require(`node:${name}`), 'load')}
     },
   }
 }
-const result = await build({
-  plugins: [bundledPicomatch, lazyOclif, lazyYaml, lazyBuiltin('crypto'), lazyBuiltin('child_process')],
-  stdin: {contents: entry, resolveDir: root, sourcefile: 'berth-entry.ts', loader: 'ts'},
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  write: false,
-  outfile: path.join(outDir, 'berth.cjs'),
-  external,
-  legalComments: 'none',
-  minify: process.env.BERTH_BUNDLE_MINIFY !== '0',
-  keepNames: true,
-  logLevel: 'warning',
-  metafile: true,
-})
-// bin/run.cjs compiles the bundle with vm.Script, where import() has no loader on Node 20 (and
-// USE_MAIN_CONTEXT_DEFAULT_LOADER stops working once code comes from the cache): every import()
-// call becomes __berthImport(), which bin/run.cjs supplies; a plain require() of the file keeps import().
+/**
+ * One bundle's text: esbuild's CommonJS output with every import() call renamed __berthImport.
+ * bin/run.cjs compiles a bundle with vm.Script, where import() has no loader on Node 20 (and
+ * USE_MAIN_CONTEXT_DEFAULT_LOADER stops working once code comes from the cache): it supplies
+ * __berthImportHook; a plain require() of the file keeps import(). The start-up bundle reaches the
+ * full one through __berthFull(): bin/run.cjs hands it __berthLoadFull, a plain require() uses require.
+ */
+async function bundle(kind) {
+  const result = await build({
+    plugins: [bundledPicomatch, lazyOclif(kind), lazyYaml, lazyBuiltin('crypto'), lazyBuiltin('child_process')],
+    stdin: {contents: entry(kind), resolveDir: root, sourcefile: `berth-${kind}-entry.ts`, loader: 'ts'},
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    write: false,
+    outfile: path.join(outDir, `berth-${kind}.cjs`),
+    external,
+    legalComments: 'none',
+    minify: process.env.BERTH_BUNDLE_MINIFY !== '0',
+    keepNames: true,
+    logLevel: 'warning',
+    metafile: true,
+  })
+  const raw = result.outputFiles[0].text
+  const sourceFile = ts.createSourceFile('berth.cjs', raw, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS)
+  const importCalls = []
+  const visit = (node) => {
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) importCalls.push(node.expression.getStart(sourceFile))
+    ts.forEachChild(node, visit)
+  }
+  visit(sourceFile)
+  let text = raw
+  for (const at of importCalls.sort((a, b) => b - a)) {
+    if (text.slice(at, at + 6) !== 'import') throw new Error(`bundle: expected import() at ${at}`)
+    text = `${text.slice(0, at)}__berthImport${text.slice(at + 6)}`
+  }
+  let prefix = 'var __berthImport=typeof __berthImportHook=="function"?__berthImportHook:(s,o)=>import(s,o);'
+  if (kind === 'core') prefix += 'var __berthFullExports,__berthFull=()=>__berthFullExports??=typeof __berthLoadFull=="function"?__berthLoadFull():require("./berth.cjs");'
+  text = prefix + text
+  // The first line names the content (bin/run.cjs keys the code cache by it, with size and mtime);
+  // the start-up bundle's also lists its commands, so bin/run.cjs skips it for any other.
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 32)
+  const header = kind === 'core' ? `// berth-bundle ${hash} commands=${[...CORE_COMMANDS].sort().join(',')}\n` : `// berth-bundle ${hash}\n`
+  return {text: header + text, metafile: result.metafile}
+}
+
 const ts = (await import('typescript')).default
-const raw = result.outputFiles[0].text
-const sourceFile = ts.createSourceFile('berth.cjs', raw, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS)
-const importCalls = []
-const visit = (node) => {
-  if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) importCalls.push(node.expression.getStart(sourceFile))
-  ts.forEachChild(node, visit)
-}
-visit(sourceFile)
-let text = raw
-for (const at of importCalls.sort((a, b) => b - a)) {
-  if (text.slice(at, at + 6) !== 'import') throw new Error(`bundle: expected import() at ${at}`)
-  text = `${text.slice(0, at)}__berthImport${text.slice(at + 6)}`
-}
-text = `var __berthImport=typeof __berthImportHook=="function"?__berthImportHook:(s,o)=>import(s,o);${text}`
-// The first line names the content; bin/run.cjs keys the code cache by it (with size and mtime).
-const hash = createHash('sha256').update(text).digest('hex').slice(0, 32)
+// The start-up bundle first: it records which oclif modules the full bundle must offer it.
+const core = await bundle('core')
+const full = await bundle('full')
+const coreInputs = Object.keys(Object.values(core.metafile.outputs)[0].inputs)
+const fullOnlyFiles = new Set([...fullOnlyKeys])
+const leaked = coreInputs.filter((file) => fullOnlyFiles.has(file))
+if (leaked.length > 0) throw new Error(`the start-up bundle includes modules meant for the full bundle only: ${leaked.join(', ')}`)
 rmSync(outDir, {recursive: true, force: true})
 mkdirSync(outDir, {recursive: true})
-writeFileSync(path.join(outDir, 'berth.cjs.tmp'), `// berth-bundle ${hash}\n${text}`)
-renameSync(path.join(outDir, 'berth.cjs.tmp'), path.join(outDir, 'berth.cjs'))
-console.log(`bundled ${files.length} commands and oclif into dist/bundle/berth.cjs (${(text.length / 1024).toFixed(0)} KiB, fast path ${fastPath ? 'on' : 'OFF'})`)
+for (const [name, {text}] of [['berth-core.cjs', core], ['berth.cjs', full]]) {
+  writeFileSync(path.join(outDir, `${name}.tmp`), text)
+  renameSync(path.join(outDir, `${name}.tmp`), path.join(outDir, name))
+}
+const kib = (b) => `${(b.text.length / 1024).toFixed(0)} KiB`
+console.log(`bundled oclif and ${CORE_COMMANDS.size} start-up commands into dist/bundle/berth-core.cjs (${kib(core)}), all ${files.length} commands into dist/bundle/berth.cjs (${kib(full)}); fast path ${fastPath ? 'on' : 'OFF'}`)
 if (process.env.BERTH_BUNDLE_REPORT) {
   const sizes = new Map()
-  // Bytes each package contributes to the minified output.
-  for (const [file, info] of Object.entries(Object.values(result.metafile.outputs)[0].inputs)) {
+  // Bytes each package contributes to the minified start-up bundle.
+  for (const [file, info] of Object.entries(Object.values(core.metafile.outputs)[0].inputs)) {
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? 'berth'
     sizes.set(pkg, (sizes.get(pkg) ?? 0) + info.bytesInOutput)
   }

@@ -22,6 +22,11 @@ export interface OclifInternals {
   Cache: {getInstance(): Map<string, unknown>}
   Config: {load(root: string): Promise<unknown>}
   COMMANDS: Record<string, CommandClass>
+  /**
+   * The start-up bundle's: the full bundle's main, which runs whatever this bundle has no fast
+   * path for (another command, help, oclif's full path). Called before anything is printed.
+   */
+  delegate?: () => (options: CliOptions) => Promise<unknown>
   enabled: boolean
   execute(options: {args: string[]; dir: string}): Promise<unknown>
   flush(): Promise<void>
@@ -206,8 +211,9 @@ function report(taken: 'fast' | 'full'): void {
 export async function runCli(options: CliOptions, internals: OclifInternals): Promise<unknown> {
   const {root} = options
   const pjson = readJson<PackageJson>(path.join(root, 'package.json'))
-  checkNodeVersion(pjson)
   const plan = fastPlan(root, pjson, options.argv, internals)
+  if (!plan && internals.delegate) return internals.delegate()(options)
+  checkNodeVersion(pjson)
   report(plan ? 'fast' : 'full')
   if (!plan) return internals.execute({args: options.argv, dir: root})
   // What main.run and Config.runCommand do around the command, without the hooks

@@ -53,8 +53,8 @@ export class BerthContext {
   readonly env: NodeJS.ProcessEnv
   readonly home: string
   readonly settings: Settings
-  readonly stdin: Readable & {isTTY?: boolean}
   readonly now: () => Date
+  private readonly stdinOption?: Readable & {isTTY?: boolean}
   private readonly projectFlag?: string
   private readonly overrides: NonNullable<BerthContextOptions['overrides']>
   private stateStore?: StateBackend
@@ -68,10 +68,15 @@ export class BerthContext {
     this.env = options.env ?? process.env
     this.home = berthHome(this.env)
     this.settings = new Settings(this.home, this.env)
-    this.stdin = options.stdin ?? process.stdin
+    this.stdinOption = options.stdin
     this.projectFlag = options.project
     this.overrides = options.overrides ?? {}
     this.now = this.overrides.now ?? (() => new Date())
+  }
+
+  /** The input: process.stdin unless a test hands another. Made on first use: Node builds a stream for it (start-up time). */
+  get stdin(): Readable & {isTTY?: boolean} {
+    return this.stdinOption ?? process.stdin
   }
 
   /** Prompts are allowed only when stdin is a terminal. */

@@ -33,6 +33,31 @@ export function parseYaml(text: string, options: ParseYamlOptions): unknown {
   }
 }
 
+// What toYaml writes for a flat mapping of plain strings, one "key: value" per line, and nothing
+// YAML could read differently: no quotes, comments, flow or block syntax, and no word that
+// YAML 1.2's core schema makes a boolean or null (a leading letter already rules out numbers).
+const FLAT_LINE = /^([a-z][a-z0-9-]*): ([A-Za-z][\w./@+-]*)$/
+const CORE_SCHEMA_WORDS = /^(?:true|false|null)$/i
+
+/**
+ * A flat mapping of strings in the exact simple form toYaml writes (berth's settings file),
+ * read without the yaml package, or undefined when the text is anything else: then parseYaml
+ * must read it. Where this answers, it answers what parseYaml would (test/lib/yaml.test.ts).
+ */
+export function parseFlatStringMapping(text: string, maxBytes: number): Record<string, string> | undefined {
+  if (text.length === 0 || text.length > maxBytes) return undefined
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n')
+  const values: Record<string, string> = {}
+  for (const line of lines) {
+    const match = FLAT_LINE.exec(line)
+    if (!match) return undefined
+    const [, key, value] = match as unknown as [string, string, string]
+    if (Object.hasOwn(values, key) || CORE_SCHEMA_WORDS.test(key) || CORE_SCHEMA_WORDS.test(value)) return undefined
+    values[key] = value
+  }
+  return values
+}
+
 export function toYaml(value: unknown): string {
   return stringify(value, {lineWidth: 0, aliasDuplicateObjects: false})
 }

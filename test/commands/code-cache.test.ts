@@ -5,9 +5,10 @@ import path from 'node:path'
 
 import {RunResult, berthEnv, runBerth, tempHome} from '../helpers/cli.js'
 
-// bin/run.cjs keeps a V8 code cache of dist/bundle/berth.cjs under $XDG_CACHE_HOME/berth. It may
-// only ever save time: missing, damaged, foreign, rejected or unwritable caches change nothing
-// in what berth prints or how it exits.
+// bin/run.cjs keeps a V8 code cache of each bundle it loads under $XDG_CACHE_HOME/berth: the
+// start-up bundle (dist/bundle/berth-core.cjs: `config list` runs from it alone) and the full one
+// (dist/bundle/berth.cjs). It may only ever save time: missing, damaged, foreign, rejected or
+// unwritable caches change nothing in what berth prints or how it exits.
 
 describe('berth start-up code cache', function () {
   this.timeout(60_000)
@@ -46,6 +47,7 @@ describe('berth start-up code cache', function () {
     expectSameOutput(await run())
     const files = codeFiles()
     expect(files).to.have.length(1)
+    expect(files[0]).to.match(/^code-core-[0-9a-f]{8}\.bin$/)
     expect(statSync(cacheDir()).mode & 0o777).to.equal(0o700)
     const file = path.join(cacheDir(), files[0])
     expect(statSync(file).mode & 0o777).to.equal(0o600)
@@ -130,24 +132,66 @@ describe('berth start-up code cache', function () {
     expectSameOutput(await run())
   })
 
-  it('prunes old cache files and stale temporary files, keeping the newest four', async () => {
+  it('prunes old cache files and stale temporary files, keeping the newest four of each bundle', async () => {
     mkdirSync(cacheDir(), {recursive: true})
     const old = Date.now() / 1000 - 3600
-    for (let i = 0; i < 6; i++) {
-      const file = path.join(cacheDir(), `code-0000000${i}.bin`)
-      writeFileSync(file, `berth-code-cache 1|v0.0.${i} 0\nx`)
-      utimesSync(file, old + i, old + i)
+    for (const bundle of ['core-', 'full-', '']) {
+      for (let i = 0; i < 6; i++) {
+        const file = path.join(cacheDir(), `code-${bundle}0000000${i}.bin`)
+        writeFileSync(file, `berth-code-cache 1|v0.0.${i} 0\nx`)
+        utimesSync(file, old + i, old + i)
+      }
     }
-    const staleTmp = path.join(cacheDir(), 'code-00000009.bin.12345.tmp')
+    const staleTmp = path.join(cacheDir(), 'code-core-00000009.bin.12345.tmp')
     writeFileSync(staleTmp, 'half written')
     utimesSync(staleTmp, old, old)
     writeFileSync(path.join(cacheDir(), 'unrelated.json'), '{}')
     expectSameOutput(await run())
     const left = codeFiles()
-    expect(left).to.have.length(4)
-    expect(left).to.include.members(['code-00000005.bin', 'code-00000004.bin', 'code-00000003.bin'])
+    const written = left.filter((name) => !/0000000\d\.bin$/.test(name))
+    expect(written).to.have.length(1)
+    // The start-up bundle's: the one just written and its three newest; the others untouched but for their own count.
+    expect(left.filter((name) => name.startsWith('code-core-'))).to.have.members([...written, 'code-core-00000005.bin', 'code-core-00000004.bin', 'code-core-00000003.bin'])
+    expect(left.filter((name) => name.startsWith('code-full-'))).to.have.members(['code-full-00000005.bin', 'code-full-00000004.bin', 'code-full-00000003.bin', 'code-full-00000002.bin'])
+    expect(left.filter((name) => /^code-0/.test(name))).to.have.members(['code-00000005.bin', 'code-00000004.bin', 'code-00000003.bin', 'code-00000002.bin'])
     expect(readdirSync(cacheDir())).to.include('unrelated.json')
     expect(readdirSync(cacheDir())).not.to.include(path.basename(staleTmp))
+  })
+
+  it('keeps one cache per bundle when a run loads both, and survives damage to either', async () => {
+    // `endpoint list --help` starts in the start-up bundle, which hands help to the full one.
+    const helpArgs = ['endpoint', 'list', '--help']
+    const helpExpected = await runBerth(helpArgs, {env: berthEnv(home, {XDG_CACHE_HOME: xdg, BERTH_NO_FAST_PATH: '1'})})
+    rmSync(xdg, {recursive: true, force: true})
+    mkdirSync(xdg)
+    const help = () => runBerth(helpArgs, {env: berthEnv(home, {XDG_CACHE_HOME: xdg})})
+    const sameHelp = (result: RunResult) => {
+      expect(result.stdout).to.equal(helpExpected.stdout)
+      expect(result.stderr).to.equal(helpExpected.stderr)
+      expect(result.code).to.equal(0)
+    }
+    sameHelp(await help())
+    const files = codeFiles()
+    expect(files).to.have.length(2)
+    expect(files[0]).to.match(/^code-core-[0-9a-f]{8}\.bin$/)
+    expect(files[1]).to.match(/^code-full-[0-9a-f]{8}\.bin$/)
+    for (const name of files) {
+      const file = path.join(cacheDir(), name)
+      const good = readFileSync(file)
+      const damaged = Buffer.from(good.map((b, i) => (i > good.length / 3 && i < good.length / 3 + 4096 ? b ^ 0x5a : b)))
+      writeFileSync(file, damaged)
+      sameHelp(await help())
+      expect(readFileSync(file).equals(damaged), `${name} rewritten`).to.equal(false)
+      expect(readFileSync(file).length, `${name} rewritten whole`).to.be.greaterThan(100_000)
+      sameHelp(await help())
+    }
+    // A command outside the start-up bundle loads only the full one.
+    rmSync(xdg, {recursive: true, force: true})
+    mkdirSync(xdg)
+    const deleted = await runBerth(['template', 'delete', 'no-such-template', '--force'], {env: berthEnv(home, {XDG_CACHE_HOME: xdg})})
+    expect(deleted.stderr).to.equal('Error: Template "no-such-template" not found in project "default".\nHint: List the templates with: berth template list\n')
+    expect(deleted.code).to.equal(1)
+    expect(codeFiles().map((name) => name.slice(0, 10))).to.deep.equal(['code-full-'])
   })
 
   it('uses $XDG_CACHE_HOME/berth, else ~/.cache/berth', async () => {

@@ -199,7 +199,7 @@ describe('integration: git endpoints against the real git HTTP server', function
       if (existsSync(path.join(gitHome, '.cache'))) {
         expect(readdirSync(path.join(gitHome, '.cache'))).to.deep.equal(['berth'])
         for (const name of readdirSync(path.join(gitHome, '.cache', 'berth'))) {
-          expect(name).to.match(/^code-[0-9a-f]{8}\.bin$/)
+          expect(name).to.match(/^code-(core|full)-[0-9a-f]{8}\.bin$/)
           expect(readFileSync(path.join(gitHome, '.cache', 'berth', name)).includes(git.password), name).to.equal(false)
         }
       }

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {ValidationError} from '../../src/lib/errors.js'
-import {isPlainObject, parseYaml, toYaml} from '../../src/lib/yaml.js'
+import {isPlainObject, parseFlatStringMapping, parseYaml, toYaml} from '../../src/lib/yaml.js'
 
 function refusal(text: string, maxBytes?: number): ValidationError {
   try {
@@ -80,5 +80,82 @@ describe('yaml', () => {
   it('tells a mapping from a list, null and scalars', () => {
     expect([{}, {a: 1}].every(isPlainObject)).to.equal(true)
     expect([[], null, 'x', 1, undefined].some(isPlainObject)).to.equal(false)
+  })
+})
+
+// berth's settings file is read without the yaml package when it is in the simple form berth
+// writes. That reader may decline anything, but where it answers it must answer what YAML does.
+describe('yaml: the flat string mapping reader', () => {
+  const yamlOf = (text: string): unknown => {
+    try {
+      return parseYaml(text, {source: 'config.yaml', maxBytes: 64 * 1024})
+    } catch (error) {
+      return error
+    }
+  }
+
+  it('reads what toYaml writes for settings, and agrees with YAML', () => {
+    const values = {project: 'payments-eu', 'secret-store': 'keychain', backend: 'kubernetes', 'kube-context': 'kind-berth@ci.example.com', namespace: 'berth-system_2'}
+    const text = toYaml(values)
+    expect(parseFlatStringMapping(text, 64 * 1024)).to.deep.equal(values)
+    expect(yamlOf(text)).to.deep.equal(values)
+    expect(parseFlatStringMapping('project: team-a', 64 * 1024), 'no final newline').to.deep.equal({project: 'team-a'})
+  })
+
+  it('declines everything YAML could read differently, so YAML reads it', () => {
+    const declined = [
+      '',
+      '\n',
+      'project: true\n',
+      'project: NULL\n',
+      'project: False\n',
+      'true: x\n',
+      'project: 123\n',
+      'project: 0x1f\n',
+      'project: .inf\n',
+      'project: ~\n',
+      'project: "team-a"\n',
+      "project: 'team-a'\n",
+      'project: team-a # the default\n',
+      '# settings\nproject: team-a\n',
+      'project: team-a\n\n',
+      'project: team-a\r\n',
+      'project:  team-a\n',
+      'project: team-a \n',
+      ' project: team-a\n',
+      'project: team-a\nproject: team-b\n',
+      'project: &a team-a\n',
+      'project: [a, b]\n',
+      'project: {a: b}\n',
+      'project: |\n  team-a\n',
+      'project: team: a\n',
+      '---\nproject: team-a\n',
+      'project: tëam-a\n',
+      'Project: team-a\n',
+      '__proto__: polluted\n',
+      'project: team-a\n...\n',
+      `project: ${'a'.repeat(70 * 1024)}\n`,
+    ]
+    for (const text of declined) expect(parseFlatStringMapping(text, 64 * 1024), JSON.stringify(text.slice(0, 60))).to.equal(undefined)
+  })
+
+  it('agrees with YAML on generated texts wherever it answers', () => {
+    const keys = ['project', 'secret-store', 'backend', 'a', 'x-1', 'true', 'nul', 'Null']
+    const values = ['team-a', 'default', 'file', 'keychain', 'kind-berth', 'a.b/c@d+e_f', 'True', 'null', 'no', 'yes', 'off', 'n', 'x1', 'e3', 'Infinity', 'NaN', 'a:b', 'a#b', 'a b', '-a', '1a', 'a\tb']
+    let seed = 20_261_124
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed % n
+    }
+    let answered = 0
+    for (let i = 0; i < 3000; i++) {
+      const lines = Array.from({length: 1 + random(4)}, () => `${keys[random(keys.length)]}: ${values[random(values.length)]}`)
+      const text = lines.join('\n') + (random(2) ? '\n' : '')
+      const flat = parseFlatStringMapping(text, 64 * 1024)
+      if (flat === undefined) continue
+      answered++
+      expect(flat, JSON.stringify(text)).to.deep.equal(yamlOf(text))
+    }
+    expect(answered, 'the generator reaches the reader').to.be.greaterThan(300)
   })
 })

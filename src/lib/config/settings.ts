@@ -1,4 +1,4 @@
-import {promises as fs, readFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {DamagedStateError, UsageError, ValidationError, messageOf} from '../errors.js'
@@ -7,7 +7,9 @@ import {SECRET_BACKENDS} from '../secrets/store.js'
 import {writeFileAtomic} from '../fs/atomic.js'
 import {STATE_BACKENDS} from '../state/backend.js'
 import {stateLock} from '../state/lock.js'
-import {isPlainObject, parseYaml, toYaml} from '../yaml.js'
+import {isPlainObject, parseFlatStringMapping, parseYaml, toYaml} from '../yaml.js'
+
+const SETTINGS_MAX_BYTES = 64 * 1024
 
 /** A setting berth knows: its key, what it means, and how a value is checked. */
 export interface SettingDefinition {
@@ -97,17 +99,12 @@ export class Settings {
     this.file = path.join(home, 'config.yaml')
   }
 
-  /** The values written in the file. */
+  /**
+   * The values written in the file. Read synchronously: it is a few bytes, read once per process,
+   * and node's fs.promises costs a command ~1 ms to load (start-up time).
+   */
   async fileValues(): Promise<Record<string, string>> {
-    if (this.cache) return this.cache
-    let text: string
-    try {
-      text = await fs.readFile(this.file, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return (this.cache = {})
-      throw error
-    }
-    return (this.cache = this.parse(text))
+    return this.fileValuesSync()
   }
 
   /** The values written in the file, read synchronously (for choosing the state backend, which is built synchronously). */
@@ -124,9 +121,12 @@ export class Settings {
   }
 
   private parse(text: string): Record<string, string> {
+    // The file as berth writes it is read without loading the YAML parser (start-up time).
+    const flat = parseFlatStringMapping(text, SETTINGS_MAX_BYTES)
+    if (flat) return flat
     let parsed: unknown
     try {
-      parsed = parseYaml(text, {source: this.file, maxBytes: 64 * 1024})
+      parsed = parseYaml(text, {source: this.file, maxBytes: SETTINGS_MAX_BYTES})
     } catch (error) {
       throw new DamagedStateError(this.file, `berth's settings file is damaged: ${messageOf(error)}`, {hint: 'Fix or delete the file; it only holds settings.'})
     }
