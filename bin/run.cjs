@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // berth's entry point (package.json bin; bin/run.js runs it too). `berth --version` is answered here, in oclif's format, without loading oclif.
-// Everything else runs dist/bundle/berth.cjs (oclif and every command, built by scripts/bundle.mjs):
-// compiled with a V8 code cache kept under $XDG_CACHE_HOME/berth (or ~/.cache/berth), written after
-// the first run so it also holds the functions that run compiled lazily. The cache is keyed by the
-// Node version, V8 flags and the bundle (content hash, size, mtime), written atomically, pruned,
-// and ignored when missing, damaged, rejected by V8 or unwritable: it only ever saves time.
-// The bundle's main() takes the fast path for a known command (src/cli/fast-path.ts) or runs oclif.
+// Everything else runs one of two bundles built by scripts/bundle.mjs: dist/bundle/berth-core.cjs
+// (oclif's command runner and the data commands its first line lists) when argv names one of its
+// commands, else dist/bundle/berth.cjs (every command, oclif's plugin loader and help); the first
+// hands anything its fast path does not run to the second (__berthLoadFull) before printing.
+// Each is compiled with a V8 code cache kept under $XDG_CACHE_HOME/berth (or ~/.cache/berth),
+// written after the first run so it also holds the functions that run compiled lazily. A cache is
+// keyed by the Node version, V8 flags and the bundle (content hash, size, mtime), written
+// atomically, pruned, and ignored when missing, damaged, rejected by V8 or unwritable: it only
+// ever saves time. A bundle's main() takes the fast path for a known command (src/cli/fast-path.ts) or runs oclif.
 // CommonJS on purpose: an ES module entry costs Node ~5 ms more to start (bin/run.js imports this file).
 'use strict'
-const {mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync} = require('node:fs')
+const {closeSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync} = require('node:fs')
 const Module = require('node:module')
 const os = require('node:os')
 const path = require('node:path')
@@ -80,11 +83,10 @@ function writeCache(dir, file, key, data, crc32) {
   }
 }
 
-/** A bundle's source and the header line scripts/bundle.mjs wrote: "// berth-bundle <hash>[ commands=<id>,...]". */
+/** A bundle's source and the content hash scripts/bundle.mjs wrote on its first line: "// berth-bundle <hash>[ commands=<id>,...]". */
 function readBundle(name, file) {
   const source = readFileSync(file, 'utf8')
-  const header = /^\/\/ berth-bundle (\w+)(?: commands=(\S+))?\n/.exec(source)
-  return {name, file, source, id: header?.[1] ?? 'unknown', commands: header?.[2]?.split(',') ?? []}
+  return {name, file, source, id: /^\/\/ berth-bundle (\w+)/.exec(source)?.[1] ?? 'unknown'}
 }
 
 function loadBundle({name, file, source, id}) {
@@ -121,12 +123,28 @@ function loadFull() {
   return (full ??= loadBundle(readBundle('full', path.join(bundles, 'berth.cjs'))))
 }
 
+/** The start-up bundle's command ids, from its first line (without reading the rest). */
+function startupCommands(file) {
+  try {
+    const fd = openSync(file, 'r')
+    try {
+      const head = Buffer.alloc(4096)
+      const text = head.toString('latin1', 0, readSync(fd, head, 0, head.length, 0))
+      return /^\/\/ berth-bundle \w+ commands=(\S+)\n/.exec(text)?.[1].split(',') ?? []
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return []
+  }
+}
+
 /** The start-up bundle (oclif's command runner and berth's data commands) when argv names one of its commands. */
 function startupBundle(argv) {
-  const core = readBundle('core', path.join(bundles, 'berth-core.cjs'))
+  const file = path.join(bundles, 'berth-core.cjs')
   // The command id as typed (topic separator " "); the bundle still checks it the way oclif does.
-  const named = core.commands.some((id) => id.split(':').every((part, i) => argv[i] === part))
-  return named ? loadBundle(core) : undefined
+  const named = startupCommands(file).some((id) => id.split(':').every((part, i) => argv[i] === part))
+  return named ? loadBundle(readBundle('core', file)) : undefined
 }
 
 if (process.argv.length === 3 && process.argv[2] === '--version') {

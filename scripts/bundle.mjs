@@ -258,6 +258,7 @@ async function bundle(kind) {
   // the start-up bundle's also lists its commands, so bin/run.cjs skips it for any other.
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 32)
   const header = kind === 'core' ? `// berth-bundle ${hash} commands=${[...CORE_COMMANDS].sort().join(',')}\n` : `// berth-bundle ${hash}\n`
+  if (header.length > 4000) throw new Error('the start-up bundle lists more commands than bin/run.cjs reads of its first line (4096 bytes)')
   return {text: header + text, metafile: result.metafile}
 }
 
