@@ -12,7 +12,7 @@ import {build} from 'esbuild'
 import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 import {createRequire} from 'node:module'
 
 import {fastPathProblems} from './fast-path-check.mjs'
@@ -64,6 +64,21 @@ const commandEntries = (ids) =>
     .map((file) => `  ${JSON.stringify(idOf(file))}: {enumerable: true, get: () => require(${JSON.stringify('./' + path.relative(root, file).split(path.sep).join('/'))}).default},`)
     .join('\n')
 
+// Every command id with what oclif's normalizeArgv reads of it (the manifest's args and strict), from
+// the compiled commands (npm run build compiles them first): the fast path's index, written into both
+// bundles so a start does not read the 150 KiB oclif.manifest.json (test/scripts/command-index.test.ts).
+const INDEX = {}
+for (const file of files) {
+  const compiled = path.join(root, 'dist', path.relative(path.join(root, 'src'), file)).replace(/\.ts$/, '.js')
+  let Command
+  try {
+    Command = (await import(pathToFileURL(compiled).href)).default
+  } catch (error) {
+    throw new Error(`cannot read the command index from ${path.relative(root, compiled)} (run tsc first, as npm run build does): ${error.message}`)
+  }
+  INDEX[idOf(file)] = {args: Object.fromEntries(Object.keys(Command.args ?? {}).map((name) => [name, {}])), strict: Command.strict !== false}
+}
+
 // oclif's lazily required modules the start-up bundle leaves out: it takes them from the full bundle
 // (OCLIF_MODULES there), which it loads only when one is used (the full path, or help after an error).
 const FULL_ONLY_OCLIF = new Set(['config', 'config/index', 'help', 'help/index', 'main', 'execute', 'performance', 'ejs'])
@@ -83,6 +98,8 @@ import {runCli} from './src/cli/fast-path.ts'
 export const COMMANDS = Object.defineProperties({}, {
 ${commandEntries(kind === 'core' ? CORE_COMMANDS : new Set(files.map(idOf)))}
 })
+
+export const INDEX = ${JSON.stringify(INDEX)}
 ${
   kind === 'full'
     ? `
@@ -98,6 +115,7 @@ export const main = (options) =>
   runCli(options, {
     Cache,
     COMMANDS,
+    INDEX,
     get Config() {
       return Config
     },

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 /**
- * berth's start-up path. A known command id of this CLI (from oclif.manifest.json) runs
+ * berth's start-up path. A known command id of this CLI (from the bundle's command index) runs
  * its command class directly, the way oclif's `Command.run` does, but with a small
  * config object instead of oclif's `Config.load` (which reads every plugin and costs
  * 25 ms, twice). Everything else goes to oclif's `execute`: no arguments, `--help`,
@@ -21,7 +21,14 @@ import path from 'node:path'
 export interface OclifInternals {
   Cache: {getInstance(): Map<string, unknown>}
   Config: {load(root: string): Promise<unknown>}
+  /** The bundle's commands (a start-up bundle has some of them). */
   COMMANDS: Record<string, CommandClass>
+  /**
+   * Every berth command id with what oclif's normalizeArgv reads of it (the manifest's `args` and
+   * `strict`), written into the bundle by scripts/bundle.mjs: reading the 150 KiB
+   * oclif.manifest.json cost each start ~1.5 ms. test/scripts/command-index.test.ts holds it to the manifest.
+   */
+  INDEX: Record<string, ManifestCommand>
   /**
    * The start-up bundle's: the full bundle's main, which runs whatever this bundle has no fast
    * path for (another command, help, oclif's full path). Called before anything is printed.
@@ -92,7 +99,7 @@ export interface FastConfig {
 
 export interface CliOptions {
   argv: string[]
-  /** The package's directory (where package.json and oclif.manifest.json are). */
+  /** The package's directory (where package.json is). */
   root: string
 }
 
@@ -176,14 +183,12 @@ export function fastPlan(root: string, pjson: PackageJson | undefined, argv: str
     if (helpFlags.has(arg)) return undefined
   }
   if (['--version', ...(pjson.oclif.additionalVersionFlags ?? [])].includes(argv[0])) return undefined
-  const manifest = readJson<{commands?: Record<string, ManifestCommand>; version?: string}>(path.join(root, 'oclif.manifest.json'))
-  if (!manifest?.commands || manifest.version !== pjson.version) return undefined
-  const config = fastConfig(root, pjson, manifest.commands)
-  // Plugin command ids (help, autocomplete) are not in this manifest: only take argv whose
-  // first word starts one of berth's own ids, where plugin ids cannot change the id oclif finds.
+  const config = fastConfig(root, pjson, internals.INDEX)
+  // Plugin command ids (help, autocomplete) are not in the index: only take argv whose first
+  // word starts one of berth's own ids, where plugin ids cannot change the id oclif finds.
   if (!config.commandIDs.some((id) => id.split(':')[0] === argv[0])) return undefined
   const [id, ...rest] = internals.normalizeArgv(config, [...argv])
-  const Command = Object.hasOwn(manifest.commands, id) ? internals.COMMANDS[id] : undefined
+  const Command = Object.hasOwn(internals.INDEX, id) ? internals.COMMANDS[id] : undefined
   if (!Command) return undefined
   if (config.scopedEnvVarTrue('DISABLE_THEME') === false && existsSync(userThemeFile(config))) return undefined
   return {argv: rest, Command, config, id}
