@@ -63,6 +63,19 @@ const secretRef: OpenApiSchema = {
   required: ['backend', 'key'],
 }
 
+/** A service of the test or the production set: the two kinds differ only in which set they are. */
+const serviceSchema = (set: 'test' | 'production'): KindSchema => ({
+  spec: open(`A ${set}-set service: Kubernetes YAML or a Helm chart, rendered with typed variables and deployed to a cluster.`, {
+    type: {type: 'string', enum: ['k8s', 'helm']},
+    template: text('The template it came from (a reference).'),
+  }),
+  status: STATUS,
+  columns: [
+    {name: 'Type', type: 'string', jsonPath: '.spec.type'},
+    {name: 'Template', type: 'string', jsonPath: '.spec.template'},
+  ],
+})
+
 export const KIND_SCHEMAS: Record<Kind, KindSchema> = {
   Endpoint: {
     spec: open(
@@ -90,28 +103,8 @@ export const KIND_SCHEMAS: Record<Kind, KindSchema> = {
     ],
   },
   Template: {spec: open('A Kubernetes YAML or Helm template with typed variables.'), status: STATUS, columns: [{name: 'Type', type: 'string', jsonPath: '.spec.type'}]},
-  Service: {
-    spec: open('A test-set service: Kubernetes YAML or a Helm chart, rendered with typed variables and deployed to a cluster.', {
-      type: {type: 'string', enum: ['k8s', 'helm']},
-      template: text('The template it came from (a reference).'),
-    }),
-    status: STATUS,
-    columns: [
-      {name: 'Type', type: 'string', jsonPath: '.spec.type'},
-      {name: 'Template', type: 'string', jsonPath: '.spec.template'},
-    ],
-  },
-  ProductionService: {
-    spec: open('A production-set service: Kubernetes YAML or a Helm chart, rendered with typed variables and deployed to a cluster.', {
-      type: {type: 'string', enum: ['k8s', 'helm']},
-      template: text('The template it came from (a reference).'),
-    }),
-    status: STATUS,
-    columns: [
-      {name: 'Type', type: 'string', jsonPath: '.spec.type'},
-      {name: 'Template', type: 'string', jsonPath: '.spec.template'},
-    ],
-  },
+  Service: serviceSchema('test'),
+  ProductionService: serviceSchema('production'),
   Environment: {
     spec: open('A cluster (a kubernetes endpoint) and its default namespace.', {clusterEndpoint: text('The kubernetes endpoint (a reference).'), namespace: text(), description: text()}),
     status: STATUS,
