@@ -1,3 +1,5 @@
+import {ValidationError} from '../errors.js'
+
 export const API_VERSION = 'berth.dev/v1alpha1'
 
 /**
@@ -101,4 +103,25 @@ export function newDocumentOf<S, T>(input: NewDocument<S, T>, project: string | 
     spec: input.spec,
     ...(input.status === undefined ? {} : {status: input.status}),
   }
+}
+
+/** Refuses what an update's `change` returned when it moved the object: kind, name and project are its identity. */
+export function assertSameIdentity<S, T>(kind: Kind, name: string, current: BerthDocument<S, T>, next: BerthDocument<S, T>): void {
+  if (next.kind !== current.kind || next.metadata.name !== current.metadata.name || next.metadata.project !== current.metadata.project) {
+    throw new ValidationError(`The kind, name and project of ${kind} "${name}" cannot change.`)
+  }
+}
+
+/**
+ * Stamps the document a backend's update writes: who created it and when are kept from
+ * `current`, updatedAt is `at`, the generation counts one more, and the references to its
+ * bodies (written by the backend beforehand) are recorded, or none.
+ */
+export function stampUpdate<S, T>(current: BerthDocument<S, T>, next: BerthDocument<S, T>, bodies: Record<string, BodyRef>, at: Date): void {
+  next.metadata.createdAt = current.metadata.createdAt
+  next.metadata.createdBy = current.metadata.createdBy
+  next.metadata.updatedAt = at.toISOString()
+  next.metadata.generation = current.metadata.generation + 1
+  if (Object.keys(bodies).length > 0) next.metadata.bodies = bodies
+  else delete next.metadata.bodies
 }

@@ -38,7 +38,7 @@ import {AuthError, ConflictError, DamagedStateError, ExternalError, NotFoundErro
 import {assertDns1123Label} from '../names.js'
 import {isPlainObject} from '../yaml.js'
 import type {DamagedFile, ListOptions, ListResult, Removed, StateBackend, UpdateOptions} from './backend.js'
-import {API_VERSION, BerthDocument, BodyRef, KINDS, Kind, NewDocument, newDocumentOf} from './document.js'
+import {API_VERSION, BerthDocument, BodyRef, KINDS, Kind, NewDocument, assertSameIdentity, newDocumentOf, stampUpdate} from './document.js'
 import {GROUP, NAME_LABEL, PROJECT_LABEL, VERSION, crdPlural, validateDocument} from './schemas.js'
 import {assertBodyKey, checkGeneration, defaultActor, projectSuffix, sha256, validateBodies, validateNew} from './store.js'
 
@@ -265,17 +265,10 @@ export class KubeStateStore implements StateBackend {
         if (!current) throw new NotFoundError(`${kind} "${name}" not found${projectSuffix(kind, project)}.`, {kind})
         checkGeneration(current.doc, options.expectedGeneration)
         const next = await change(structuredClone(current.doc))
-        if (next.kind !== current.doc.kind || next.metadata.name !== current.doc.metadata.name || next.metadata.project !== current.doc.metadata.project) {
-          throw new ValidationError(`The kind, name and project of ${kind} "${name}" cannot change.`)
-        }
+        assertSameIdentity(kind, name, current.doc, next)
         validateDocument(kind, name, next)
         const bodies = await this.writeBodies(kind, resourceName, current.doc.metadata.bodies ?? {}, bodyChanges)
-        next.metadata.createdAt = current.doc.metadata.createdAt
-        next.metadata.createdBy = current.doc.metadata.createdBy
-        next.metadata.updatedAt = this.now().toISOString()
-        next.metadata.generation = current.doc.metadata.generation + 1
-        if (Object.keys(bodies).length > 0) next.metadata.bodies = bodies
-        else delete next.metadata.bodies
+        stampUpdate(current.doc, next, bodies, this.now())
         const resource = {...this.toResource(next), metadata: {...this.toResource(next).metadata, resourceVersion: current.resource.metadata.resourceVersion}}
         let written: KubeResource
         try {

@@ -7,7 +7,7 @@ import {ConflictError, DamagedStateError, NotFoundError, ValidationError, messag
 import {fsyncDir, writeFileAtomic} from '../fs/atomic.js'
 import {assertDns1123Label} from '../names.js'
 import {isPlainObject, parseYaml, toYaml} from '../yaml.js'
-import {API_VERSION, BerthDocument, BodyRef, KINDS, Kind, NewDocument, newDocumentOf, isKind} from './document.js'
+import {API_VERSION, BerthDocument, BodyRef, KINDS, Kind, NewDocument, assertSameIdentity, newDocumentOf, isKind, stampUpdate} from './document.js'
 import type {DamagedFile, ListOptions, ListResult, Removed, StateBackend, UpdateOptions} from './backend.js'
 import {validateDocument} from './schemas.js'
 import {DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, StateLock, stateLock} from './lock.js'
@@ -196,17 +196,10 @@ export class StateStore implements StateBackend {
       const current = await this.get<S, T>(kind, name, project)
       checkGeneration(current, options.expectedGeneration)
       const next = await change(structuredClone(current))
-      if (next.kind !== current.kind || next.metadata.name !== current.metadata.name || next.metadata.project !== current.metadata.project) {
-        throw new ValidationError(`The kind, name and project of ${kind} "${name}" cannot change.`)
-      }
+      assertSameIdentity(kind, name, current, next)
       validateDocument(kind, name, next)
       const bodies = await this.writeBodies(kind, name, project, current.metadata.bodies ?? {}, bodyChanges)
-      next.metadata.createdAt = current.metadata.createdAt
-      next.metadata.createdBy = current.metadata.createdBy
-      next.metadata.updatedAt = this.now().toISOString()
-      next.metadata.generation = current.metadata.generation + 1
-      if (Object.keys(bodies).length > 0) next.metadata.bodies = bodies
-      else delete next.metadata.bodies
+      stampUpdate(current, next, bodies, this.now())
       await this.writeDocument(next)
       if (Object.keys(bodyChanges).length > 0) await this.pruneBodies(kind, name, project, bodies)
       return next
