@@ -29,7 +29,6 @@
  * - Secrets never go here: documents hold references; `KubeSecretStore` keeps the values
  *   in Kubernetes Secrets, which RBAC guards separately from the objects.
  */
-import {AsyncLocalStorage} from 'node:async_hooks'
 import {createHash} from 'node:crypto'
 import {isDeepStrictEqual} from 'node:util'
 
@@ -41,6 +40,7 @@ import type {DamagedFile, ListOptions, ListResult, Removed, StateBackend, Update
 import {API_VERSION, BerthDocument, BodyRef, KINDS, Kind, NewDocument, assertSameIdentity, newDocumentOf, stampUpdate} from './document.js'
 import {GROUP, NAME_LABEL, PROJECT_LABEL, VERSION, crdPlural, validateDocument} from './schemas.js'
 import {assertBodyKey, checkGeneration, defaultActor, projectSuffix, sha256, validateBodies, validateNew} from './store.js'
+import {ProcessMutex} from './lock.js'
 
 export const DEFAULT_NAMESPACE = 'berth-system'
 
@@ -597,30 +597,6 @@ function ownerHash(kind: Kind, resourceName: string): string {
 function bodyConfigMapName(kind: Kind, resourceName: string, key: string, ref: BodyRef): string {
   const id = createHash('sha256').update(`${crdPlural(kind)}/${resourceName}/${key}/${ref.sha256}`).digest('hex').slice(0, 32)
   return `berth-body-${id}`
-}
-
-/** Held mutexes per async call chain, so a nested run does not wait for itself. */
-const heldMutexes = new AsyncLocalStorage<ReadonlySet<ProcessMutex>>()
-
-/** An in-process, re-entrant (per async call chain) mutex: callers queue in order. */
-export class ProcessMutex {
-  private tail: Promise<void> = Promise.resolve()
-
-  async run<R>(fn: () => Promise<R>): Promise<R> {
-    const held = heldMutexes.getStore()
-    if (held?.has(this)) return fn()
-    const previous = this.tail
-    let done!: () => void
-    this.tail = new Promise((resolve) => {
-      done = resolve
-    })
-    try {
-      await previous
-      return await heldMutexes.run(new Set([...(held ?? []), this]), fn)
-    } finally {
-      done()
-    }
-  }
 }
 
 export type {DamagedFile}

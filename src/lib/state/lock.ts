@@ -152,8 +152,38 @@ export class FileLock {
   }
 }
 
-/** The state locks this async call chain holds, so a nested `run` of the same lock does not wait for itself. */
-const heldLocks = new AsyncLocalStorage<ReadonlySet<StateLock>>()
+/** The mutexes this async call chain holds, so a nested `run` of the same mutex does not wait for itself. */
+const heldMutexes = new AsyncLocalStorage<ReadonlySet<ProcessMutex>>()
+
+/** An in-process mutex, re-entrant per async call chain (AsyncLocalStorage): callers queue in order. */
+export class ProcessMutex {
+  private tail: Promise<void> = Promise.resolve()
+
+  /** Whether the current async call chain holds this mutex. */
+  get heldHere(): boolean {
+    return heldMutexes.getStore()?.has(this) ?? false
+  }
+
+  /**
+   * Runs fn once every earlier caller is done (at once inside a run of this mutex). `wait` is
+   * how the turn is awaited (it may give up by throwing: then fn does not run and the queue moves on).
+   */
+  async run<R>(fn: () => Promise<R>, wait: (previous: Promise<void>) => Promise<void> = (previous) => previous): Promise<R> {
+    const held = heldMutexes.getStore()
+    if (held?.has(this)) return fn()
+    const previous = this.tail
+    let done!: () => void
+    this.tail = new Promise((resolve) => {
+      done = resolve
+    })
+    try {
+      await wait(previous)
+      return await heldMutexes.run(new Set([...(held ?? []), this]), fn)
+    } finally {
+      done()
+    }
+  }
+}
 
 /**
  * The one lock of a `$BERTH_HOME` in this process: an in-process mutex (callers queue in
@@ -166,7 +196,7 @@ const heldLocks = new AsyncLocalStorage<ReadonlySet<StateLock>>()
  */
 export class StateLock {
   private readonly fileLock: FileLock
-  private tail: Promise<void> = Promise.resolve()
+  private readonly mutex = new ProcessMutex()
 
   constructor(readonly home: string) {
     this.fileLock = new FileLock(path.join(home, '.lock'))
@@ -174,35 +204,30 @@ export class StateLock {
 
   /** Whether the current async call chain holds this lock. */
   get heldHere(): boolean {
-    return heldLocks.getStore()?.has(this) ?? false
+    return this.mutex.heldHere
   }
 
   async run<R>(fn: () => Promise<R>, options: LockOptions = {}): Promise<R> {
-    const held = heldLocks.getStore()
-    if (held?.has(this)) return fn()
-    const previous = this.tail
-    let done!: () => void
-    this.tail = new Promise((resolve) => {
-      done = resolve
-    })
-    try {
-      const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
-      const started = Date.now()
-      await waitInProcess(previous, timeoutMs, this.fileLock.file)
-      await fs.mkdir(this.home, {recursive: true, mode: 0o700})
-      const release = await this.fileLock.acquire({...options, timeoutMs, deadline: started + timeoutMs})
-      try {
-        if (this.fileLock.tookOverStale) {
-          this.fileLock.tookOverStale = false
-          await removeDeadWritersTempFiles(this.home)
+    // A nested run: this call chain already holds the mutex and the file lock.
+    if (this.heldHere) return fn()
+    const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
+    const started = Date.now()
+    return this.mutex.run(
+      async () => {
+        await fs.mkdir(this.home, {recursive: true, mode: 0o700})
+        const release = await this.fileLock.acquire({...options, timeoutMs, deadline: started + timeoutMs})
+        try {
+          if (this.fileLock.tookOverStale) {
+            this.fileLock.tookOverStale = false
+            await removeDeadWritersTempFiles(this.home)
+          }
+          return await fn()
+        } finally {
+          await release()
         }
-        return await heldLocks.run(new Set([...(held ?? []), this]), fn)
-      } finally {
-        await release()
-      }
-    } finally {
-      done()
-    }
+      },
+      (previous) => waitInProcess(previous, timeoutMs, this.fileLock.file),
+    )
   }
 }
 
