@@ -1,8 +1,6 @@
-import {BerthCommand} from '../../cli/base-command.js'
-import {renderTransfer, transferBetweenBackends} from '../../lib/backends/transfer.js'
-import type {TransferResult} from '../../lib/state/transfer.js'
+import {StateTransferCommand} from '../../cli/state-transfer-command.js'
 
-export default class StateExport extends BerthCommand<typeof StateExport> {
+export default class StateExport extends StateTransferCommand {
   static override summary = 'Copy every object and secret from this machine (the file backend) to the Kubernetes backend.'
   static override description = `Reads the objects under BERTH_HOME and their secrets from the local secret store, and writes them as berth's custom resources and Kubernetes Secrets in the namespace of the kube-* settings (BERTH_KUBECONFIG, BERTH_KUBE_NAMESPACE). Run it again at any time: objects already equal are left alone, changed ones updated; nothing is deleted on either side.`
   static override examples = [
@@ -10,14 +8,5 @@ export default class StateExport extends BerthCommand<typeof StateExport> {
     '<%= config.bin %> <%= command.id %> --json',
   ]
 
-  async run(): Promise<TransferResult> {
-    const result = await transferBetweenBackends(this.context, 'export')
-    if (!this.jsonEnabled()) {
-      const {table, summary} = renderTransfer(result)
-      if (table) this.log(table)
-      this.notice(summary)
-    }
-    for (const damaged of result.damaged) this.warning(`skipped: ${damaged.message}`)
-    return result
-  }
+  protected readonly direction = 'export'
 }
