@@ -22,16 +22,21 @@ export interface SettingDefinition {
   problem(value: string): string | undefined
 }
 
+/** The check of a setting that must be a DNS-1123 label (what: its name in the message). */
+function dns1123Setting(what: string): (value: string) => string | undefined {
+  return (value) => {
+    const problem = dns1123LabelProblem(value)
+    return problem ? `${what} must be a DNS-1123 label: ${problem}` : undefined
+  }
+}
+
 export const SETTINGS: readonly SettingDefinition[] = [
   {
     key: 'project',
     description: 'The project used when --project and BERTH_PROJECT are not given.',
     env: 'BERTH_PROJECT',
     defaultValue: 'default',
-    problem: (value) => {
-      const problem = dns1123LabelProblem(value)
-      return problem ? `a project name must be a DNS-1123 label: ${problem}` : undefined
-    },
+    problem: dns1123Setting('a project name'),
   },
   {
     key: 'secret-store',
@@ -66,10 +71,7 @@ export const SETTINGS: readonly SettingDefinition[] = [
     description: "The namespace holding berth's objects on the Kubernetes backend.",
     env: 'BERTH_KUBE_NAMESPACE',
     defaultValue: 'berth-system',
-    problem: (value) => {
-      const problem = dns1123LabelProblem(value)
-      return problem ? `a namespace must be a DNS-1123 label: ${problem}` : undefined
-    },
+    problem: dns1123Setting('a namespace'),
   },
 ]
 
